@@ -1,0 +1,198 @@
+#include "messages/json.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace trading {
+
+namespace {
+
+using json = nlohmann::json;
+
+double seconds_of(nanos_t ns) {
+  return static_cast<double>(ns) / 1e9;
+}
+
+// Log timestamps are whole microseconds, which a double of epoch seconds holds
+// exactly enough to round-trip.
+nanos_t nanos_of_seconds(double s) {
+  return static_cast<nanos_t>(std::llround(s * 1e6)) * 1000;
+}
+
+price_t price_at(const json& j, const char* key) {
+  return to_price(j.at(key).get<double>());
+}
+
+side side_at(const json& j, const char* key) {
+  auto text = j.at(key).get<std::string>();
+  if (text == "BUY")
+    return side::buy;
+  if (text == "SELL")
+    return side::sell;
+  throw std::invalid_argument(std::string{"field '"} + key
+                              + "' must be BUY or SELL, got '" + text + "'");
+}
+
+news_label label_at(const json& j, const char* key) {
+  auto text = j.at(key).get<std::string>();
+  for (auto x : {news_label::neutral, news_label::positive, news_label::negative})
+    if (text == to_string(x))
+      return x;
+  throw std::invalid_argument(std::string{"field '"} + key
+                              + "' must be positive, negative or neutral, got '"
+                              + text + "'");
+}
+
+exec_status status_at(const json& j, const char* key) {
+  auto text = j.at(key).get<std::string>();
+  for (auto x : {exec_status::filled, exec_status::rejected})
+    if (text == to_string(x))
+      return x;
+  throw std::invalid_argument(std::string{"field '"} + key
+                              + "' must be FILLED or REJECTED, got '" + text
+                              + "'");
+}
+
+} // namespace
+
+void to_json(json& j, const tick& x) {
+  j = json{{"symbol", x.symbol},
+           {"bid", to_double(x.bid)},
+           {"ask", to_double(x.ask)},
+           {"last", to_double(x.last)},
+           {"bid_size", x.bid_size},
+           {"ask_size", x.ask_size},
+           {"feed_incarnation", x.feed_incarnation},
+           {"sequence", x.sequence},
+           {"created_ns", x.created_ns}};
+}
+
+void from_json(const json& j, tick& x) {
+  j.at("symbol").get_to(x.symbol);
+  x.bid = price_at(j, "bid");
+  x.ask = price_at(j, "ask");
+  x.last = price_at(j, "last");
+  j.at("bid_size").get_to(x.bid_size);
+  j.at("ask_size").get_to(x.ask_size);
+  j.at("feed_incarnation").get_to(x.feed_incarnation);
+  j.at("sequence").get_to(x.sequence);
+  j.at("created_ns").get_to(x.created_ns);
+}
+
+void to_json(json& j, const tick_batch& x) {
+  j = json{{"ticks", x.ticks}};
+}
+
+void from_json(const json& j, tick_batch& x) {
+  j.at("ticks").get_to(x.ticks);
+}
+
+void to_json(json& j, const news& x) {
+  j = json{{"symbol", x.symbol},
+           {"sentiment", x.sentiment},
+           {"label", to_string(x.label)},
+           {"feed_incarnation", x.feed_incarnation},
+           {"sequence", x.sequence},
+           {"created_ns", x.created_ns}};
+}
+
+void from_json(const json& j, news& x) {
+  j.at("symbol").get_to(x.symbol);
+  j.at("sentiment").get_to(x.sentiment);
+  x.label = label_at(j, "label");
+  j.at("feed_incarnation").get_to(x.feed_incarnation);
+  j.at("sequence").get_to(x.sequence);
+  j.at("created_ns").get_to(x.created_ns);
+}
+
+void to_json(json& j, const book_update& x) {
+  j = json{{"symbol", x.symbol},
+           {"bid", to_double(x.bid)},
+           {"ask", to_double(x.ask)},
+           {"last", to_double(x.last)},
+           {"bid_size", x.bid_size},
+           {"ask_size", x.ask_size},
+           {"feed_incarnation", x.feed_incarnation},
+           {"feed_sequence", x.feed_sequence},
+           {"tick_created_ns", x.tick_created_ns},
+           {"book_received_ns", x.book_received_ns}};
+}
+
+void from_json(const json& j, book_update& x) {
+  j.at("symbol").get_to(x.symbol);
+  x.bid = price_at(j, "bid");
+  x.ask = price_at(j, "ask");
+  x.last = price_at(j, "last");
+  j.at("bid_size").get_to(x.bid_size);
+  j.at("ask_size").get_to(x.ask_size);
+  j.at("feed_incarnation").get_to(x.feed_incarnation);
+  j.at("feed_sequence").get_to(x.feed_sequence);
+  j.at("tick_created_ns").get_to(x.tick_created_ns);
+  j.at("book_received_ns").get_to(x.book_received_ns);
+}
+
+void to_json(json& j, const order& x) {
+  j = json{{"order_id", x.order_id},
+           {"symbol", x.symbol},
+           {"side", to_string(x.dir)},
+           {"quantity", x.quantity},
+           {"price", to_double(x.limit_price)},
+           {"timestamp", seconds_of(x.timestamp_ns)},
+           {"tick_created_ns", x.tick_created_ns},
+           {"book_received_ns", x.book_received_ns},
+           {"strategy_seen_ns", x.strategy_seen_ns}};
+}
+
+void from_json(const json& j, order& x) {
+  j.at("order_id").get_to(x.order_id);
+  j.at("symbol").get_to(x.symbol);
+  x.dir = side_at(j, "side");
+  j.at("quantity").get_to(x.quantity);
+  x.limit_price = price_at(j, "price");
+  x.timestamp_ns = nanos_of_seconds(j.at("timestamp").get<double>());
+  j.at("tick_created_ns").get_to(x.tick_created_ns);
+  j.at("book_received_ns").get_to(x.book_received_ns);
+  j.at("strategy_seen_ns").get_to(x.strategy_seen_ns);
+}
+
+void to_json(json& j, const execution_report& x) {
+  auto filled = x.status == exec_status::filled;
+  j = json{{"execution_id", x.execution_id},
+           {"order_id", x.order_id},
+           {"symbol", x.symbol},
+           {"side", to_string(x.dir)},
+           {"quantity", x.quantity},
+           {"order_price", to_double(x.order_price)},
+           {"execution_price",
+            filled ? json(to_double(x.execution_price)) : json(nullptr)},
+           {"timestamp", seconds_of(x.timestamp_ns)},
+           {"status", to_string(x.status)}};
+  if (!filled)
+    j["reason"] = x.reason;
+}
+
+void from_json(const json& j, execution_report& x) {
+  j.at("execution_id").get_to(x.execution_id);
+  j.at("order_id").get_to(x.order_id);
+  j.at("symbol").get_to(x.symbol);
+  x.dir = side_at(j, "side");
+  j.at("quantity").get_to(x.quantity);
+  x.order_price = price_at(j, "order_price");
+  const auto& px = j.at("execution_price");
+  x.execution_price = px.is_null() ? no_price : to_price(px.get<double>());
+  x.timestamp_ns = nanos_of_seconds(j.at("timestamp").get<double>());
+  x.status = status_at(j, "status");
+  x.reason = j.value("reason", std::string{});
+}
+
+std::string to_log_line(const order& x) {
+  return json(x).dump() + '\n';
+}
+
+std::string to_log_line(const execution_report& x) {
+  return json(x).dump() + '\n';
+}
+
+} // namespace trading

@@ -1,0 +1,65 @@
+// Order flow: a command (order) and the event that answers it (execution_report).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "caf/meta/type_name.hpp"
+
+#include "messages/types.hpp"
+
+namespace trading {
+
+/// Place an order: the strategy's command to the OMS. It carries the timestamps of
+/// the tick that caused it, so the OMS can split tick-to-trade into hops.
+struct order {
+  std::string order_id;
+  std::string symbol;
+  side dir = side::buy;
+  quantity_t quantity = 0;
+  price_t limit_price = no_price;
+  /// CLOCK_REALTIME when the strategy created it (for logs).
+  nanos_t timestamp_ns = 0;
+  // CLOCK_MONOTONIC stamps along the path: feed -> book -> strategy -> OMS.
+  nanos_t tick_created_ns = 0;
+  nanos_t book_received_ns = 0;
+  nanos_t strategy_seen_ns = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order& x) {
+  return f(caf::meta::type_name("order"), x.order_id, x.symbol, x.dir,
+           x.quantity, x.limit_price, x.timestamp_ns, x.tick_created_ns,
+           x.book_received_ns, x.strategy_seen_ns);
+}
+
+enum class exec_status : std::uint8_t { filled = 0, rejected = 1 };
+
+inline const char* to_string(exec_status x) {
+  return x == exec_status::filled ? "FILLED" : "REJECTED";
+}
+
+/// The OMS's answer to one order: a fill at the book, or a reject with its reason.
+/// The OMS has logged it before it is sent.
+struct execution_report {
+  std::string execution_id;
+  std::string order_id;
+  std::string symbol;
+  side dir = side::buy;
+  quantity_t quantity = 0;
+  price_t order_price = no_price;
+  price_t execution_price = no_price; // no_price on a reject
+  exec_status status = exec_status::rejected;
+  std::string reason; // empty on a fill
+  /// CLOCK_REALTIME, whole microseconds (the log stores fractional seconds).
+  nanos_t timestamp_ns = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, execution_report& x) {
+  return f(caf::meta::type_name("execution_report"), x.execution_id,
+           x.order_id, x.symbol, x.dir, x.quantity, x.order_price,
+           x.execution_price, x.status, x.reason, x.timestamp_ns);
+}
+
+} // namespace trading

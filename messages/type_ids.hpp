@@ -1,0 +1,28 @@
+// The single place where message types get CAF type IDs. The node and the tests call
+// register_message_types() before building an actor_system; a type missing here
+// fails only at run time, when it crosses the middleman.
+#pragma once
+
+#include "caf/fwd.hpp"
+#include "caf/type_id.hpp"
+
+#include "messages/market.hpp"
+#include "messages/orders.hpp"
+
+CAF_BEGIN_TYPE_ID_BLOCK(trading, caf::first_custom_type_id)
+
+  CAF_ADD_TYPE_ID(trading, (trading::tick))
+  CAF_ADD_TYPE_ID(trading, (trading::tick_batch))
+  CAF_ADD_TYPE_ID(trading, (trading::news))
+  CAF_ADD_TYPE_ID(trading, (trading::book_update))
+  CAF_ADD_TYPE_ID(trading, (trading::order))
+  CAF_ADD_TYPE_ID(trading, (trading::execution_report))
+
+CAF_END_TYPE_ID_BLOCK(trading)
+
+namespace trading {
+
+/// Registers every message type above with `cfg` (call before actor_system).
+void register_message_types(caf::actor_system_config& cfg);
+
+} // namespace trading
