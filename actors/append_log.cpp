@@ -1,0 +1,42 @@
+#include "actors/append_log.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace trading {
+
+append_log::append_log(const std::string& path) : path_(path) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0)
+    throw std::runtime_error("cannot open log file " + path + ": "
+                             + std::strerror(errno));
+}
+
+append_log::~append_log() {
+  if (fd_ >= 0)
+    ::close(fd_);
+}
+
+std::string append_log::append(const std::string& line) {
+  for (;;) {
+    auto n = ::write(fd_, line.data(), line.size());
+    if (n == static_cast<ssize_t>(line.size()))
+      return {};
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return "write to " + path_ + " failed: " + std::strerror(errno);
+    // A short write to a regular file means the disk is full; the partial line
+    // is cut back off so that the file holds only whole records.
+    auto end = ::lseek(fd_, 0, SEEK_END);
+    if (end >= n && ::ftruncate(fd_, end - n) != 0)
+      return "short write to " + path_ + " and could not cut it back: "
+             + std::strerror(errno);
+    return "short write to " + path_ + " (disk full?)";
+  }
+}
+
+} // namespace trading

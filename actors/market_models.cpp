@@ -1,0 +1,63 @@
+#include "actors/market_models.hpp"
+
+#include <algorithm>
+#include <unistd.h>
+
+namespace trading {
+
+price_walk::price_walk(const std::map<std::string, double>& start_prices,
+                       std::uint64_t seed, double volatility, double spread_bps,
+                       std::uint64_t feed_incarnation)
+  : rng_(seed),
+    move_(0.0, volatility),
+    half_spread_(spread_bps / 2.0 / 10'000.0),
+    incarnation_(feed_incarnation) {
+  for (auto& [name, price] : start_prices)
+    symbols_.push_back(symbol_state{name, price});
+}
+
+void price_walk::step(std::vector<tick>& out, nanos_t created_ns) {
+  for (auto& s : symbols_) {
+    s.last = std::max(0.01, s.last * (1.0 + move_(rng_)));
+    tick t;
+    t.symbol = s.name;
+    t.last = to_price(s.last);
+    auto half = std::max<price_t>(1, to_price(s.last * half_spread_));
+    t.bid = std::max<price_t>(1, t.last - half);
+    t.ask = t.last + half;
+    t.bid_size = 100 * lots_(rng_);
+    t.ask_size = 100 * lots_(rng_);
+    t.feed_incarnation = incarnation_;
+    t.sequence = ++sequence_;
+    t.created_ns = created_ns;
+    out.push_back(std::move(t));
+  }
+}
+
+sentiment_walk::sentiment_walk(std::int32_t start, std::uint64_t seed,
+                               std::int32_t step, std::int32_t jump,
+                               double jump_probability)
+  : value_(start),
+    rng_(seed),
+    step_(step),
+    jump_(jump),
+    jump_probability_(jump_probability) {
+}
+
+std::int32_t sentiment_walk::next() {
+  auto size = unit_(rng_) < jump_probability_ ? jump_ : step_;
+  auto up = unit_(rng_) < 0.5;
+  value_ = std::clamp(value_ + (up ? size : -size), 0, 100);
+  return value_;
+}
+
+std::uint64_t new_incarnation_id() {
+  std::random_device device;
+  std::uint64_t id = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+  // Mixed with time and pid, in case random_device is deterministic here.
+  id ^= static_cast<std::uint64_t>(wall_ns()) * 0x9E3779B97F4A7C15ull;
+  id ^= static_cast<std::uint64_t>(::getpid()) << 17;
+  return id == 0 ? 1 : id;
+}
+
+} // namespace trading

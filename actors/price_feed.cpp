@@ -1,0 +1,114 @@
+#include "actors/price_feed.hpp"
+
+#include <chrono>
+#include <optional>
+
+#include "caf/actor_system.hpp"
+#include "caf/event_based_actor.hpp"
+#include "caf/stateful_actor.hpp"
+#include "caf/system_messages.hpp"
+
+#include "actors/diagnostics.hpp"
+#include "actors/market_models.hpp"
+#include "actors/metrics.hpp"
+#include "actors/subscribers.hpp"
+#include "messages/atoms.hpp"
+#include "messages/type_ids.hpp"
+#include "nodes/config.hpp"
+
+namespace trading {
+
+namespace {
+
+struct price_feed_state {
+  static inline const char* name = "price_feed";
+
+  void init(const price_feed_section& settings, feed_metrics& m) {
+    cfg = settings;
+    metrics = &m;
+    walk.emplace(cfg.symbols, static_cast<std::uint64_t>(cfg.seed),
+                 cfg.volatility, cfg.spread_bps, new_incarnation_id());
+    subscribers.track(m.subscribers);
+    batch.ticks.reserve(walk->symbol_count()
+                        * static_cast<std::size_t>(cfg.ticks_per_interval));
+  }
+
+  price_feed_section cfg;
+  feed_metrics* metrics = nullptr;
+  std::optional<price_walk> walk;
+  subscriber_list subscribers;
+  tick_batch batch; // reused every interval: no allocation once warm
+  bool running = true;
+  nanos_t next_due_ns = 0;
+};
+
+using self_ptr = caf::stateful_actor<price_feed_state>*;
+
+// Re-arms the timer against an absolute deadline, so the tick rate does not drift
+// with the time each interval takes; a late interval fires at once.
+void arm_timer(self_ptr self) {
+  auto& st = self->state;
+  st.next_due_ns += st.cfg.interval_us * 1000;
+  auto wait = st.next_due_ns - mono_ns();
+  if (wait <= 0) {
+    st.next_due_ns = mono_ns();
+    self->send(self, timer_atom::value);
+  } else {
+    self->delayed_send(self, std::chrono::nanoseconds(wait), timer_atom::value);
+  }
+}
+
+void emit(self_ptr self) {
+  auto& st = self->state;
+  st.batch.ticks.clear();
+  for (std::int64_t i = 0; i < st.cfg.ticks_per_interval; ++i)
+    st.walk->step(st.batch.ticks, mono_ns());
+  std::size_t sent = 0;
+  if (st.cfg.batch) {
+    sent = st.subscribers.send_all(self, st.batch);
+  } else {
+    for (auto& t : st.batch.ticks)
+      sent += st.subscribers.send_all(self, t);
+  }
+  st.metrics->ticks_sent.add(st.batch.ticks.size());
+  st.metrics->messages_out.add(sent);
+}
+
+caf::behavior price_feed(self_ptr self, const price_feed_section& cfg,
+                         feed_metrics* metrics) {
+  self->state.init(cfg, *metrics);
+  self->set_down_handler([self](caf::down_msg& msg) {
+    if (self->state.subscribers.remove(msg.source))
+      diagnose(price_feed_state::name, "a subscriber went down ("
+                                         + to_string(msg.reason) + ")");
+  });
+  self->state.next_due_ns = mono_ns();
+  self->send(self, timer_atom::value);
+  return {
+    [self](subscribe_atom, caf::actor& who) {
+      if (self->state.subscribers.add(self, who))
+        diagnose(price_feed_state::name,
+                 "subscriber added (" + std::to_string(self->state.subscribers.size())
+                   + " now)");
+    },
+    [self](timer_atom) {
+      if (!self->state.running)
+        return;
+      emit(self);
+      arm_timer(self);
+    },
+    [self](stop_atom) {
+      self->state.running = false;
+      return true;
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_price_feed(caf::actor_system& sys, const price_feed_section& cfg,
+                            feed_metrics& metrics) {
+  return sys.spawn(price_feed, cfg, &metrics);
+}
+
+} // namespace trading

@@ -1,0 +1,344 @@
+#include "actors/strategy.hpp"
+
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <memory>
+#include <unordered_map>
+
+#include "caf/actor_system.hpp"
+#include "caf/after.hpp"
+#include "caf/blocking_actor.hpp"
+#include "caf/response_promise.hpp"
+#include "caf/system_messages.hpp"
+
+#include "actors/append_log.hpp"
+#include "actors/diagnostics.hpp"
+#include "actors/market_models.hpp"
+#include "actors/metrics.hpp"
+#include "actors/signals.hpp"
+#include "messages/atoms.hpp"
+#include "messages/json.hpp"
+#include "messages/type_ids.hpp"
+#include "nodes/config.hpp"
+#include "shm/book_segment.hpp"
+
+namespace trading {
+
+namespace {
+
+constexpr const char* who = "strategy";
+
+/// What the strategy knows and holds for one symbol.
+struct symbol_book {
+  explicit symbol_book(std::string name, std::size_t window)
+    : symbol(std::move(name)), prices(window) {
+  }
+
+  std::string symbol;
+  int slot = -1; // in the shm segment, once attached
+  price_window prices;
+  std::uint64_t seen_incarnation = 0;
+  std::uint64_t seen_sequence = 0;
+  price_t bid = no_price;
+  price_t ask = no_price;
+  std::optional<std::int32_t> sentiment; // overrides the market-wide value
+  quantity_t position = 0;               // moves only on fills
+  quantity_t target = 0;
+  std::string outstanding;               // order id awaiting its outcome
+  nanos_t outstanding_since = 0;
+};
+
+/// Where a price came from: the stamps that let the OMS split tick-to-trade.
+struct price_event {
+  price_t bid, ask, last;
+  std::uint64_t incarnation, sequence;
+  nanos_t tick_created_ns, book_received_ns, seen_ns;
+};
+
+class strategy_actor : public caf::blocking_actor {
+public:
+  strategy_actor(caf::actor_config& cfg, strategy_section settings,
+                 book_section book, std::vector<std::string> symbols,
+                 append_log* orders_log, strategy_metrics* metrics,
+                 std::int64_t drain_timeout_ms)
+    : caf::blocking_actor(cfg),
+      cfg_(std::move(settings)),
+      book_cfg_(std::move(book)),
+      orders_log_(*orders_log),
+      metrics_(*metrics),
+      drain_timeout_ns_(drain_timeout_ms * 1'000'000) {
+    for (auto& s : symbols) {
+      index_.emplace(s, books_.size());
+      books_.emplace_back(s, static_cast<std::size_t>(cfg_.long_window));
+    }
+    char prefix[24];
+    std::snprintf(prefix, sizeof prefix, "%016" PRIx64 "-", new_incarnation_id());
+    order_prefix_ = prefix;
+  }
+
+  const char* name() const override {
+    return who;
+  }
+
+  void act() override {
+    auto shm_mode = cfg_.book_source == "shm";
+    auto wait = shm_mode ? std::chrono::microseconds(cfg_.poll_us)
+                         : std::chrono::microseconds(10'000);
+    while (!done_) {
+      if (shm_mode)
+        poll_book();
+      if (mailbox().empty() && wait.count() > 0)
+        await_data(std::chrono::high_resolution_clock::now() + wait);
+      while (!mailbox().empty() && !done_)
+        receive_one();
+      housekeeping();
+    }
+  }
+
+private:
+  // -- messages ---------------------------------------------------------------
+
+  void receive_one() {
+    metrics_.messages_in.add();
+    receive(
+      [this](const news& n) { on_news(n); },
+      [this](const book_update& u) {
+        if (cfg_.book_source == "actor")
+          on_update(u);
+      },
+      [this](const execution_report& r) { on_report(r); },
+      [this](peer_atom, caf::atom_value role, caf::actor& x) { on_peer(role, x); },
+      [this](stop_atom) {
+        draining_ = true;
+        drain_deadline_ns_ = mono_ns() + drain_timeout_ns_;
+        stop_promise_ = make_response_promise();
+      },
+      [this](caf::exit_msg& x) {
+        // Asked to quit without a drain: answers still due count as unknown.
+        diagnose(who, "exit requested (" + to_string(x.reason) + ")");
+        done_ = true;
+      },
+      caf::after(std::chrono::seconds(0)) >> [] {});
+  }
+
+  void on_news(const news& n) {
+    metrics_.news_in.add();
+    if (n.symbol.empty()) {
+      market_sentiment_ = n.sentiment;
+      metrics_.sentiment.store(n.sentiment, std::memory_order_relaxed);
+    } else if (auto sb = find(n.symbol)) {
+      sb->sentiment = n.sentiment;
+    }
+  }
+
+  void on_update(const book_update& u) {
+    if (auto sb = find(u.symbol))
+      on_price(*sb, price_event{u.bid, u.ask, u.last, u.feed_incarnation,
+                                u.feed_sequence, u.tick_created_ns,
+                                u.book_received_ns, mono_ns()});
+  }
+
+  void on_peer(caf::atom_value role, caf::actor& x) {
+    if (role == role::oms) {
+      oms_ = x;
+    } else if (x && (role == role::news_feed
+                     || (role == role::book && cfg_.book_source == "actor"))) {
+      send(x, subscribe_atom::value, caf::actor{this});
+    }
+  }
+
+  void on_report(const execution_report& r) {
+    auto sb = find(r.symbol);
+    if (sb == nullptr)
+      return;
+    if (sb->outstanding == r.order_id) {
+      sb->outstanding.clear();
+    } else if (timed_out_.erase(r.order_id) > 0) {
+      diagnose(who, "late outcome for timed-out order " + r.order_id + ": "
+                      + to_string(r.status));
+    } else {
+      diagnose(who, "ignored an execution report for unknown order " + r.order_id);
+      return;
+    }
+    if (r.status == exec_status::filled) {
+      metrics_.fills.add();
+      sb->position += r.dir == side::buy ? r.quantity : -r.quantity;
+    } else {
+      metrics_.rejects.add();
+      diagnose(who, "order " + r.order_id + " rejected: " + r.reason);
+    }
+  }
+
+  // -- the book ---------------------------------------------------------------
+
+  void poll_book() {
+    if (!reader_)
+      return;
+    auto counter = reader_->change_counter();
+    if (counter == last_change_)
+      return;
+    last_change_ = counter;
+    auto now = mono_ns();
+    for (auto& sb : books_) {
+      if (sb.slot < 0)
+        continue;
+      reader_->read(static_cast<std::uint32_t>(sb.slot), entry_);
+      if (entry_.feed_sequence == sb.seen_sequence
+          && entry_.feed_incarnation == sb.seen_incarnation)
+        continue;
+      on_price(sb, price_event{entry_.bid, entry_.ask, entry_.last,
+                               entry_.feed_incarnation, entry_.feed_sequence,
+                               entry_.tick_created_ns, entry_.book_received_ns,
+                               now});
+    }
+  }
+
+  // Attaches to the segment (waiting for it if it is not there yet), notices a
+  // dead writer (heartbeat stops) and a replaced segment (book node restarted).
+  void check_segment(nanos_t now) {
+    if (!reader_) {
+      auto result = shm::attach_reader(book_cfg_.shm_name);
+      if (!result.reader) {
+        if (result.error != last_attach_error_)
+          diagnose(who, "waiting for the book: " + result.error);
+        last_attach_error_ = result.error;
+        return;
+      }
+      reader_ = std::move(result.reader);
+      last_attach_error_.clear();
+      last_change_ = 0;
+      for (auto& sb : books_)
+        sb.slot = reader_->slot_of(sb.symbol);
+      metrics_.attaches.add();
+      stale_ = false;
+      diagnose(who, "attached to shm segment " + book_cfg_.shm_name);
+      return;
+    }
+    if (!reader_->is_current()) {
+      diagnose(who, "shm segment " + book_cfg_.shm_name
+                      + " was removed or replaced: re-attaching");
+      reader_.reset();
+      return;
+    }
+    auto alive = reader_->writer_alive(now, book_cfg_.stale_after_ms * 1'000'000);
+    if (!alive && !stale_) {
+      stale_ = true;
+      metrics_.stale_pauses.add();
+      diagnose(who, "book writer stopped heartbeating: trading paused");
+    } else if (alive && stale_) {
+      stale_ = false;
+      diagnose(who, "book writer is back: trading resumed");
+    }
+  }
+
+  void on_price(symbol_book& sb, const price_event& e) {
+    metrics_.book_events.add();
+    sb.seen_incarnation = e.incarnation;
+    sb.seen_sequence = e.sequence;
+    sb.bid = e.bid;
+    sb.ask = e.ask;
+    sb.prices.push(to_double(e.last));
+    if (stale_ || draining_)
+      return;
+    auto sentiment = sb.sentiment ? sb.sentiment : market_sentiment_;
+    if (!sentiment)
+      return; // no news yet: sentiment unknown, so no agreement possible
+    auto combined = combine(
+      price_signal(sb.prices, static_cast<std::size_t>(cfg_.short_window),
+                   static_cast<std::size_t>(cfg_.long_window)),
+      sentiment_signal(*sentiment, static_cast<int>(cfg_.buy_above),
+                       static_cast<int>(cfg_.sell_below)));
+    sb.target = target_position(combined, sb.target, cfg_.quantity);
+    auto decision = decide_order(sb.position, sb.target, !sb.outstanding.empty());
+    if (decision && oms_)
+      send_order(sb, *decision, e);
+  }
+
+  void send_order(symbol_book& sb, const order_decision& d, const price_event& e) {
+    order o;
+    o.order_id = order_prefix_ + std::to_string(++order_count_);
+    o.symbol = sb.symbol;
+    o.dir = d.dir;
+    o.quantity = d.quantity;
+    o.limit_price = d.dir == side::buy ? sb.ask : sb.bid;
+    o.timestamp_ns = wall_ns();
+    o.tick_created_ns = e.tick_created_ns;
+    o.book_received_ns = e.book_received_ns;
+    o.strategy_seen_ns = e.seen_ns;
+    send(oms_, o); // first, so the log write is not on the tick-to-trade path
+    metrics_.orders_sent.add();
+    sb.outstanding = o.order_id;
+    sb.outstanding_since = mono_ns();
+    if (auto err = orders_log_.append(to_log_line(o)); !err.empty())
+      diagnose(who, "orders log: " + err);
+  }
+
+  // -- timers -----------------------------------------------------------------
+
+  void housekeeping() {
+    auto now = mono_ns();
+    if (now < next_housekeeping_ns_)
+      return;
+    next_housekeeping_ns_ = now + 10'000'000; // every 10 ms
+    if (cfg_.book_source == "shm")
+      check_segment(now);
+    auto in_flight = false;
+    for (auto& sb : books_) {
+      if (sb.outstanding.empty())
+        continue;
+      if (now - sb.outstanding_since > cfg_.order_timeout_ms * 1'000'000) {
+        metrics_.outcome_unknown.add();
+        diagnose(who, "order " + sb.outstanding + " timed out: outcome unknown");
+        timed_out_.emplace(sb.outstanding, sb.symbol);
+        sb.outstanding.clear();
+      } else {
+        in_flight = true;
+      }
+    }
+    if (draining_ && (!in_flight || now > drain_deadline_ns_)) {
+      stop_promise_.deliver(true);
+      done_ = true;
+    }
+  }
+
+  symbol_book* find(const std::string& symbol) {
+    auto i = index_.find(symbol);
+    return i == index_.end() ? nullptr : &books_[i->second];
+  }
+
+  strategy_section cfg_;
+  book_section book_cfg_;
+  append_log& orders_log_;
+  strategy_metrics& metrics_;
+  nanos_t drain_timeout_ns_;
+  std::vector<symbol_book> books_;
+  std::unordered_map<std::string, std::size_t> index_;
+  std::unordered_map<std::string, std::string> timed_out_; // order id -> symbol
+  std::optional<std::int32_t> market_sentiment_;
+  caf::actor oms_;
+  std::unique_ptr<shm::segment_reader> reader_;
+  shm::book_entry entry_{};
+  std::uint64_t last_change_ = 0;
+  std::string last_attach_error_;
+  bool stale_ = false;
+  std::string order_prefix_;
+  std::uint64_t order_count_ = 0;
+  nanos_t next_housekeeping_ns_ = 0;
+  bool draining_ = false;
+  nanos_t drain_deadline_ns_ = 0;
+  caf::response_promise stop_promise_;
+  bool done_ = false;
+};
+
+} // namespace
+
+caf::actor spawn_strategy(caf::actor_system& sys, const strategy_section& cfg,
+                          const book_section& book, std::vector<std::string> symbols,
+                          append_log& orders_log, strategy_metrics& metrics,
+                          std::int64_t drain_timeout_ms) {
+  return sys.spawn<strategy_actor>(cfg, book, std::move(symbols), &orders_log,
+                                   &metrics, drain_timeout_ms);
+}
+
+} // namespace trading
