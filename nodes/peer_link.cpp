@@ -1,0 +1,208 @@
+#include "nodes/peer_link.hpp"
+
+#include <chrono>
+#include <set>
+
+#include "caf/actor_system.hpp"
+#include "caf/all.hpp"
+#include "caf/io/middleman.hpp"
+#include "caf/io/middleman_actor.hpp"
+
+#include "actors/diagnostics.hpp"
+#include "actors/metrics.hpp"
+#include "messages/atoms.hpp"
+
+namespace trading {
+
+namespace {
+
+constexpr const char* who = "peer_link";
+constexpr auto request_timeout = std::chrono::seconds(3);
+
+struct link_role {
+  caf::atom_value role;
+  std::vector<caf::actor> consumers;
+  caf::actor current; // invalid while not linked
+};
+
+struct peer_link_state {
+  static inline const char* name = "peer_link";
+
+  std::string host;
+  std::uint16_t port = 0;
+  std::string where; // host:port, for messages
+  std::vector<link_role> roles;
+  link_metrics* metrics = nullptr;
+  std::int64_t backoff_min_ms = 0;
+  std::int64_t backoff_max_ms = 0;
+  std::int64_t backoff_ms = 0;
+  std::uint64_t generation = 0; // answers to an older attempt are ignored
+  std::uint64_t failures = 0;   // in a row, for the log's pacing
+  std::string last_error;
+  bool ever_linked = false;
+};
+
+using self_ptr = caf::stateful_actor<peer_link_state>*;
+
+std::string roles_text(const peer_link_state& st) {
+  std::string out;
+  for (auto& r : st.roles)
+    out += (out.empty() ? "" : ", ") + caf::to_string(r.role);
+  return out;
+}
+
+void hand_over(self_ptr self, link_role& r, const caf::actor& handle) {
+  auto& st = self->state;
+  if (r.current && !handle)
+    st.metrics->connected.fetch_sub(1);
+  else if (!r.current && handle)
+    st.metrics->connected.fetch_add(1);
+  r.current = handle;
+  for (auto& consumer : r.consumers)
+    self->send(consumer, peer_atom::value, r.role, handle);
+}
+
+void drop_all(self_ptr self) {
+  for (auto& r : self->state.roles) {
+    if (r.current) {
+      self->demonitor(r.current);
+      hand_over(self, r, caf::actor{});
+    }
+  }
+}
+
+void schedule_attempt(self_ptr self, std::int64_t delay_ms) {
+  self->delayed_send(self, std::chrono::milliseconds(delay_ms), timer_atom::value);
+}
+
+// Logs who we wait for (the first failure, a changed reason, then every 10th),
+// drops what the attempt had found, and retries after a doubling backoff.
+void fail(self_ptr self, std::uint64_t gen, const std::string& reason) {
+  auto& st = self->state;
+  if (gen != st.generation)
+    return;
+  ++st.generation;
+  drop_all(self);
+  if (reason != st.last_error || st.failures % 10 == 0)
+    diagnose(who, "waiting for " + roles_text(st) + " at " + st.where + ": " + reason
+                    + "; retrying with backoff (now " + std::to_string(st.backoff_ms)
+                    + " ms)");
+  st.last_error = reason;
+  ++st.failures;
+  schedule_attempt(self, st.backoff_ms);
+  st.backoff_ms = std::min(st.backoff_ms * 2, st.backoff_max_ms);
+}
+
+void linked(self_ptr self, std::uint64_t gen, const std::string& peer_name) {
+  auto& st = self->state;
+  for (auto& r : st.roles)
+    if (!r.current)
+      return;
+  diagnose(who, "linked to node '" + peer_name + "' at " + st.where + " ("
+                  + roles_text(st) + ")");
+  (void) gen;
+  st.backoff_ms = st.backoff_min_ms;
+  st.failures = 0;
+  st.last_error.clear();
+  st.ever_linked = true;
+}
+
+void look_up_roles(self_ptr self, std::uint64_t gen, const caf::actor& entry,
+                   const std::string& peer_name) {
+  for (std::size_t i = 0; i < self->state.roles.size(); ++i) {
+    auto role = self->state.roles[i].role;
+    self->request(entry, request_timeout, lookup_atom::value, role)
+      .then(
+        [=](caf::actor& handle) {
+          auto& st = self->state;
+          if (gen != st.generation)
+            return;
+          if (!handle)
+            return fail(self, gen, "node '" + peer_name + "' does not host "
+                                     + caf::to_string(role));
+          self->monitor(handle);
+          hand_over(self, st.roles[i], handle);
+          linked(self, gen, peer_name);
+        },
+        [=](caf::error& err) {
+          fail(self, gen, "lookup of " + caf::to_string(role) + " failed: "
+                            + self->system().render(err));
+        });
+  }
+}
+
+void attempt(self_ptr self) {
+  auto& st = self->state;
+  auto gen = st.generation;
+  auto mm = self->system().middleman().actor_handle();
+  self->request(mm, request_timeout, caf::connect_atom::value, st.host, st.port)
+    .then(
+      [=](const caf::node_id&, caf::strong_actor_ptr& ptr,
+          const std::set<std::string>&) {
+        auto entry = caf::actor_cast<caf::actor>(ptr);
+        if (!entry)
+          return fail(self, gen, "nothing is published there");
+        self->request(entry, request_timeout, hello_atom::value, protocol_version)
+          .then(
+            [=](hello_atom, std::uint32_t version, std::string& peer_name) {
+              if (version != protocol_version)
+                return fail(self, gen,
+                            "node '" + peer_name + "' speaks protocol "
+                              + std::to_string(version) + ", this node "
+                              + std::to_string(protocol_version));
+              look_up_roles(self, gen, entry, peer_name);
+            },
+            [=](caf::error& err) {
+              fail(self, gen, "the actor published there is not a trading node "
+                              "entry (wrong actor interface: "
+                                + self->system().render(err) + ")");
+            });
+      },
+      [=](caf::error& err) {
+        fail(self, gen, "cannot connect (" + self->system().render(err) + ")");
+      });
+}
+
+caf::behavior peer_link(self_ptr self, peer_link_settings cfg,
+                        link_metrics* metrics) {
+  auto& st = self->state;
+  st.host = cfg.host;
+  st.port = cfg.port;
+  st.where = cfg.host + ":" + std::to_string(cfg.port);
+  for (auto& r : cfg.roles)
+    st.roles.push_back(link_role{r.role, r.consumers, caf::actor{}});
+  st.metrics = metrics;
+  st.backoff_min_ms = cfg.backoff_min_ms;
+  st.backoff_max_ms = cfg.backoff_max_ms;
+  st.backoff_ms = cfg.backoff_min_ms;
+  metrics->expected.fetch_add(static_cast<std::int64_t>(st.roles.size()));
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& st = self->state;
+    for (auto& r : st.roles) {
+      if (!r.current || r.current.address() != msg.source)
+        continue;
+      diagnose(who, "lost " + caf::to_string(r.role) + " at " + st.where + " ("
+                      + self->system().render(msg.reason) + "): reconnecting");
+      st.metrics->losses.fetch_add(1);
+      st.metrics->reconnects.fetch_add(1);
+      ++st.generation;
+      drop_all(self);
+      st.backoff_ms = st.backoff_min_ms;
+      schedule_attempt(self, st.backoff_min_ms);
+      return;
+    }
+  });
+  attempt(self);
+  return {
+    [self](timer_atom) { attempt(self); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_peer_link(caf::actor_system& sys, peer_link_settings settings,
+                           link_metrics& metrics) {
+  return sys.spawn(peer_link, std::move(settings), &metrics);
+}
+
+} // namespace trading

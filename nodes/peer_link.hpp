@@ -1,0 +1,42 @@
+// peer_link: keeps the roles this node needs from one remote node handed to the
+// local consumers, across that node's absence, death and restarts.
+//
+//        start                      connect + hello + every role found
+//   ---> waiting ---------------------------------------------------> linked
+//         ^   |  failure: log who we wait for, retry after a capped       |
+//         |   +- exponential backoff                                      |
+//         +------ down_msg of a role's actor (the peer died, or hung past -+
+//                 middleman.connection-timeout): consumers get an invalid
+//                 handle, then the new one once the peer is back
+//
+// Interface: none from outside; it stops on an exit message.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "caf/fwd.hpp"
+
+namespace trading {
+
+struct link_metrics;
+
+/// A role wanted from the peer and the local actors that consume it.
+struct wanted_role {
+  caf::atom_value role;
+  std::vector<caf::actor> consumers;
+};
+
+struct peer_link_settings {
+  std::string host;
+  std::uint16_t port = 0;
+  std::vector<wanted_role> roles;
+  std::int64_t backoff_min_ms = 100;
+  std::int64_t backoff_max_ms = 2000;
+};
+
+caf::actor spawn_peer_link(caf::actor_system& sys, peer_link_settings settings,
+                           link_metrics& metrics);
+
+} // namespace trading
