@@ -1,0 +1,173 @@
+"""Spawns real trading_node processes for the integration tests.
+
+Every wait polls its condition with a generous bound; nothing sleeps a fixed time
+and then asserts. Each test gets its own directory, ports, segment and log names,
+so tests can run in parallel.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+NODE = os.path.abspath(os.environ.get("TRADING_NODE", "build/nodes/trading_node"))
+CONFIGS = os.path.abspath(os.environ.get("TRADING_CONFIGS", "configs"))
+
+# Settings that make a node trade within a second or two (ticks every 20 ms,
+# sentiment every 50 ms); everything else is the config as shipped.
+FAST = ["price_feed.interval_us=20000", "news_feed.interval_ms=50"]
+
+
+def free_ports(n):
+    """n distinct loopback ports that were free a moment ago."""
+    socks, ports = [], []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+def wait_for(predicate, timeout, what, interval=0.05):
+    """Polls predicate() until it is truthy; fails the test after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def read_json_lines(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+class Node:
+    """One trading_node process with its output in files under `workdir`."""
+
+    def __init__(self, workdir, name, config, overrides, duration=None):
+        self.name = name
+        self.config = config
+        self.overrides = list(overrides)
+        self.duration = duration
+        self.workdir = workdir
+        self.proc = None
+        self.runs = 0
+
+    def start(self):
+        self.runs += 1
+        args = [NODE, "--config", self.config]
+        if self.duration:
+            args += ["--duration", str(self.duration)]
+        for o in self.overrides:
+            args += ["--set", o]
+        self.out_path = os.path.join(self.workdir, f"{self.name}.{self.runs}.out")
+        self.err_path = os.path.join(self.workdir, f"{self.name}.{self.runs}.err")
+        with open(self.out_path, "w") as out, open(self.err_path, "w") as err:
+            self.proc = subprocess.Popen(args, stdout=out, stderr=err,
+                                         cwd=self.workdir)
+        return self
+
+    def output(self):
+        text = ""
+        for p in (self.out_path, self.err_path):
+            if os.path.exists(p):
+                with open(p) as f:
+                    text += f.read()
+        return text
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+    def wait(self, timeout):
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"node {self.name} did not exit within {timeout} s:\n"
+                                 + self.output()[-3000:])
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout=10):
+        """SIGTERM and the exit code (the clean shutdown path)."""
+        self.signal(signal.SIGTERM)
+        return self.wait(timeout)
+
+
+class NodeTest(unittest.TestCase):
+    """A temporary directory, a private segment and log names per test."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="trading_it_")
+        self.shm = f"/it_{os.getpid()}_{self._testMethodName[:40]}"
+        self.trades = os.path.join(self.dir, "trades.log")
+        self.orders = os.path.join(self.dir, "orders.log")
+        self.nodes = []
+
+    def tearDown(self):
+        for n in self.nodes:
+            if n.alive():
+                n.kill()
+        if self._outcome_failed():
+            for n in self.nodes:
+                print(f"\n---- output of {n.name} (run {n.runs}) ----\n"
+                      + n.output()[-4000:])
+        try:
+            os.unlink("/dev/shm" + self.shm)
+        except FileNotFoundError:
+            pass
+
+    def _outcome_failed(self):
+        outcome = getattr(self, "_outcome", None)
+        errors = getattr(outcome, "errors", None) or []
+        result = getattr(outcome, "result", None)
+        if result is not None:
+            return bool(result.failures or result.errors)
+        return any(e for _, e in errors)
+
+    def private(self):
+        """--set values that keep this test's files and segment to itself."""
+        return [f"oms.trades_log={self.trades}", f"strategy.orders_log={self.orders}",
+                f"book.shm_name={self.shm}"]
+
+    def node(self, name, config, overrides, duration=None):
+        n = Node(self.dir, name, config, overrides, duration)
+        self.nodes.append(n)
+        return n
+
+    def segment_exists(self):
+        return os.path.exists("/dev/shm" + self.shm)
+
+    def fills(self):
+        return [t for t in read_json_lines(self.trades) if t["status"] == "FILLED"]
+
+    def wait_for_fills(self, count, timeout=30):
+        return wait_for(lambda: len(self.fills()) >= count, timeout,
+                        f"{count} FILLED line(s) in {self.trades}")
+
+    def assert_logs_consistent(self):
+        """No execution id twice, no order id FILLED twice, fills were ordered."""
+        trades = read_json_lines(self.trades)
+        exec_ids = [t["execution_id"] for t in trades]
+        self.assertEqual(len(exec_ids), len(set(exec_ids)), "duplicate execution id")
+        filled = [t["order_id"] for t in trades if t["status"] == "FILLED"]
+        self.assertEqual(len(filled), len(set(filled)), "an order id FILLED twice")
+        ordered = {o["order_id"] for o in read_json_lines(self.orders)}
+        for oid in filled:
+            self.assertIn(oid, ordered, "a fill whose order is not in the orders log")
+        return trades

@@ -1,0 +1,72 @@
+"""The all-in-one node, end to end, as a user runs it."""
+import os
+import signal
+import unittest
+
+from harness import CONFIGS, FAST, NodeTest, wait_for
+
+CONFIG = os.path.join(CONFIGS, "all_in_one.json")
+
+
+class AllInOneTest(NodeTest):
+    def sets(self, *extra):
+        return [*self.private(), *FAST, *extra]
+
+    def test_duration_run_trades_logs_and_removes_its_segment(self):
+        node = self.node("aio", CONFIG, self.sets(), duration=8).start()
+        wait_for(self.segment_exists, 10, "the shm segment to appear")
+        self.assertEqual(node.wait(30), 0, node.output())
+        self.assertFalse(self.segment_exists(), "segment left behind")
+        self.assertGreaterEqual(len(self.fills()), 1, "no FILLED line")
+        self.assert_logs_consistent()
+        out = node.output()
+        self.assertIn("summary:", out)
+        self.assertIn("tick-to-trade:", out)
+
+    def test_sigint_takes_the_clean_path(self):
+        node = self.node("aio", CONFIG, self.sets()).start()
+        self.wait_for_fills(1)
+        node.signal(signal.SIGINT)
+        self.assertEqual(node.wait(15), 0, node.output())
+        self.assertFalse(self.segment_exists())
+        self.assertIn("received SIGINT", node.output())
+        self.assert_logs_consistent()
+
+    def test_actor_book_source_trades_too(self):
+        node = self.node("aio", CONFIG, self.sets("strategy.book_source=actor")).start()
+        self.wait_for_fills(1)
+        self.assertEqual(node.stop(), 0, node.output())
+        self.assert_logs_consistent()
+
+    def test_stats_line_every_second(self):
+        node = self.node("aio", CONFIG, self.sets(), duration=3.5).start()
+        self.assertEqual(node.wait(20), 0)
+        lines = [l for l in node.output().splitlines() if "s | feed ticks" in l]
+        self.assertGreaterEqual(len(lines), 3, node.output())
+
+    def test_log_is_appended_not_truncated(self):
+        with open(self.trades, "w") as f:
+            f.write('{"execution_id":"old","order_id":"old","status":"REJECTED"}\n')
+        node = self.node("aio", CONFIG, self.sets()).start()
+        self.wait_for_fills(1)
+        self.assertEqual(node.stop(), 0)
+        with open(self.trades) as f:
+            self.assertTrue(f.readline().startswith('{"execution_id":"old"'))
+
+    def test_bad_config_fails_clearly(self):
+        node = self.node("aio", CONFIG, self.sets("strategy.poll_us=fast")).start()
+        self.assertEqual(node.wait(10), 2)
+        self.assertIn("strategy.poll_us", node.output())
+        self.assertFalse(self.segment_exists())
+
+    def test_segment_of_a_live_writer_is_refused(self):
+        first = self.node("first", CONFIG, self.sets()).start()
+        wait_for(self.segment_exists, 10, "the first node's segment")
+        second = self.node("second", CONFIG, self.sets()).start()
+        self.assertEqual(second.wait(10), 1)
+        self.assertIn("in use by live writer", second.output())
+        self.assertEqual(first.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
