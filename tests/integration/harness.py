@@ -133,12 +133,11 @@ class NodeTest(unittest.TestCase):
             pass
 
     def _outcome_failed(self):
+        # Python 3.11+: the per-test outcome; older: the recorded errors.
         outcome = getattr(self, "_outcome", None)
-        errors = getattr(outcome, "errors", None) or []
-        result = getattr(outcome, "result", None)
-        if result is not None:
-            return bool(result.failures or result.errors)
-        return any(e for _, e in errors)
+        if hasattr(outcome, "success"):
+            return not outcome.success
+        return any(e for _, e in getattr(outcome, "errors", []))
 
     def private(self):
         """--set values that keep this test's files and segment to itself."""

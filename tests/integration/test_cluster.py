@@ -1,0 +1,58 @@
+"""The cluster's normal life: start in any order, trade, shut down cleanly."""
+import unittest
+
+from cluster import ClusterTest
+from harness import wait_for
+
+
+class ClusterFlowTest(ClusterTest):
+    def test_nodes_started_in_reverse_order_trade(self):
+        # Each node is seen waiting for the next before that one starts.
+        self.make("oms").start()
+        self.wait_output("oms", f"waiting for book at 127.0.0.1:{self.ports['book']}")
+        self.make("strategy").start()
+        self.wait_output("strategy", f"waiting for news_feed at 127.0.0.1:{self.ports['feeds']}")
+        self.make("book").start()
+        self.wait_output("book", f"waiting for price_feed at 127.0.0.1:{self.ports['feeds']}")
+        self.make("feeds").start()
+        self.wait_for_fills(1)
+        self.stop_all()
+
+    def test_sigterm_stops_every_node_cleanly(self):
+        self.start_all()
+        self.wait_for_fills(1)
+        self.stop_all(timeout=5)
+        for node in self.cluster.values():
+            self.assertIn("summary:", node.output())
+
+    def test_actor_book_source_trades_across_nodes(self):
+        self.start_all(extra=["strategy.book_source=actor"])
+        self.wait_output("strategy", "linked to node 'book'")
+        self.wait_for_fills(1)
+        self.stop_all()
+
+    def test_stats_line_shows_peers_and_messages(self):
+        self.start_all()
+        self.wait_for_fills(1)
+        self.wait_output("strategy", "| peers 2/2")
+        self.assertIn("msgs in", self.cluster["book"].output())
+        self.stop_all()
+
+    def test_port_in_use_is_fatal_and_named(self):
+        self.start_all(order=("oms",))
+        self.wait_output("oms", "listening on")
+        twin = self.node("oms_twin", self.cluster["oms"].config,
+                         self.cluster["oms"].overrides).start()
+        self.assertEqual(twin.wait(10), 1)
+        self.assertIn(f"cannot listen on 127.0.0.1:{self.ports['oms']}", twin.output())
+        self.stop_all()
+
+    def test_unreachable_peer_host_is_named_and_retried(self):
+        self.start_all(order=("oms",), extra=["peers.book.host=no-such-host.invalid"])
+        self.wait_output("oms", "waiting for book at no-such-host.invalid:", count=2)
+        self.assertTrue(self.cluster["oms"].alive())
+        self.stop_all()
+
+
+if __name__ == "__main__":
+    unittest.main()
