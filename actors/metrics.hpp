@@ -57,6 +57,9 @@ struct strategy_metrics {
   counter attaches;        // shm segment attached (first time and after a restart)
   counter messages_in;
   std::atomic<std::int32_t> sentiment{50};
+  /// Age of each new price when the strategy saw it (tick creation -> seen);
+  /// written by the strategy only, read after it stopped.
+  latency_histogram tick_age;
 };
 
 /// Filled by the OMS, read after it stopped (positions under a mutex, as fills are

@@ -94,8 +94,11 @@ caf::behavior price_feed(self_ptr self, const price_feed_section& cfg,
     [self](timer_atom) {
       if (!self->state.running)
         return;
-      emit(self);
+      // Re-arm first: delayed_send wakes CAF's clock thread, which may preempt
+      // this worker; better before the ticks are stamped than between the feed
+      // and the book.
       arm_timer(self);
+      emit(self);
     },
     [self](stop_atom) {
       self->state.running = false;

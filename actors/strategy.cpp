@@ -3,6 +3,9 @@
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
+#include <pthread.h>
+#include <sched.h>
 #include <memory>
 #include <unordered_map>
 
@@ -28,6 +31,15 @@ namespace trading {
 namespace {
 
 constexpr const char* who = "strategy";
+
+void pin_this_thread(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (auto err = pthread_setaffinity_np(pthread_self(), sizeof set, &set))
+    diagnose(who, "cannot pin to CPU " + std::to_string(cpu) + ": "
+                    + std::strerror(err));
+}
 
 /// What the strategy knows and holds for one symbol.
 struct symbol_book {
@@ -82,6 +94,8 @@ public:
   }
 
   void act() override {
+    if (cfg_.cpu >= 0)
+      pin_this_thread(static_cast<int>(cfg_.cpu));
     auto shm_mode = cfg_.book_source == "shm";
     auto wait = shm_mode ? std::chrono::microseconds(cfg_.poll_us)
                          : std::chrono::microseconds(10'000);
@@ -183,7 +197,14 @@ private:
     for (auto& sb : books_) {
       if (sb.slot < 0)
         continue;
-      reader_->read(static_cast<std::uint32_t>(sb.slot), entry_);
+      try {
+        reader_->read(static_cast<std::uint32_t>(sb.slot), entry_);
+      } catch (const shm::segment_error& e) {
+        // The writer died in the middle of a write: this segment is finished.
+        diagnose(who, std::string{e.what()} + ": re-attaching");
+        reader_.reset();
+        return;
+      }
       if (entry_.feed_sequence == sb.seen_sequence
           && entry_.feed_incarnation == sb.seen_incarnation)
         continue;
@@ -234,6 +255,7 @@ private:
 
   void on_price(symbol_book& sb, const price_event& e) {
     metrics_.book_events.add();
+    metrics_.tick_age.record(e.seen_ns - e.tick_created_ns);
     sb.seen_incarnation = e.incarnation;
     sb.seen_sequence = e.sequence;
     sb.bid = e.bid;

@@ -144,6 +144,20 @@ void read_value(const json& v, std::vector<std::string>& out,
   out = std::move(result);
 }
 
+void read_value(const json& v, std::vector<std::int64_t>& out,
+                const limits& lim, const std::string& where,
+                const std::string& path) {
+  if (!v.is_array())
+    fail(where, path, expected_got("an array of integers", v));
+  std::vector<std::int64_t> result;
+  for (auto& item : v) {
+    std::int64_t x = 0;
+    read_value(item, x, lim, where, path);
+    result.push_back(x);
+  }
+  out = std::move(result);
+}
+
 void read_value(const json& v, std::map<std::string, double>& out,
                 const limits& lim, const std::string& where,
                 const std::string& path) {
@@ -169,6 +183,9 @@ const char* type_name(std::string*) {
 }
 const char* type_name(std::vector<std::string>*) {
   return "string list";
+}
+const char* type_name(std::vector<std::int64_t>*) {
+  return "integer list";
 }
 const char* type_name(std::map<std::string, double>*) {
   return "object symbol: number";
@@ -246,6 +263,15 @@ std::vector<key_spec> make_schema() {
   s.push_back(key("node.drain_timeout_ms", "ms",
                   "how long shutdown waits for orders in flight",
                   ACCESS(node.drain_timeout_ms), between(0, max_ms)));
+  s.push_back(key("node.results_file", "path",
+                  "on exit, write counters and latency percentiles as JSON (\"\" = no)",
+                  ACCESS(node.results_file)));
+  s.push_back(key("node.warmup_ms", "ms",
+                  "rates in the results file are measured after this warm-up",
+                  ACCESS(node.warmup_ms), between(0, max_ms)));
+  s.push_back(key("node.cpus", "",
+                  "CPUs for this process and all its threads ([] = all)",
+                  ACCESS(node.cpus), between(0, 1023)));
   // caf
   s.push_back(key("caf.scheduler_policy", "", "CAF scheduler",
                   ACCESS(caf.scheduler_policy), one_of({"sharing", "stealing"})));
@@ -325,6 +351,9 @@ std::vector<key_spec> make_schema() {
   s.push_back(key("strategy.order_timeout_ms", "ms",
                   "an order without an outcome after this is 'outcome unknown'",
                   ACCESS(strategy.order_timeout_ms), between(1, max_ms)));
+  s.push_back(key("strategy.cpu", "",
+                  "pin the strategy's thread to this CPU (-1 = no pinning)",
+                  ACCESS(strategy.cpu), between(-1, 1023)));
   // oms
   s.push_back(key("oms.trades_log", "path",
                   "JSON lines of every fill and reject (appended)",

@@ -32,6 +32,12 @@ struct node_section {
   std::int64_t reconnect_min_ms = 100;
   std::int64_t reconnect_max_ms = 2000;
   std::int64_t drain_timeout_ms = 2000;
+  /// On exit, write counters and latency percentiles here as JSON ("" = no).
+  std::string results_file;
+  /// Rates in the results file are measured after this warm-up.
+  std::int64_t warmup_ms = 1000;
+  /// CPUs this process (and every thread CAF starts) may run on; empty = all.
+  std::vector<std::int64_t> cpus;
 };
 
 struct caf_section {
@@ -84,6 +90,9 @@ struct strategy_section {
   std::int64_t sell_below = 40;
   std::string orders_log = "orders.log";
   std::int64_t order_timeout_ms = 2000;
+  /// Pin the strategy's thread to this CPU (-1: no pinning). With poll_us = 0 a
+  /// pinned spinner keeps a core to itself instead of time-slicing with CAF.
+  std::int64_t cpu = -1;
 };
 
 struct oms_section {

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <sched.h>
 #include <cstdio>
 #include <memory>
 #include <sstream>
@@ -25,6 +28,7 @@
 #include "messages/type_ids.hpp"
 #include "nodes/entry.hpp"
 #include "nodes/peer_link.hpp"
+#include "nodes/results.hpp"
 #include "shm/book_segment.hpp"
 
 namespace trading {
@@ -277,6 +281,18 @@ void print_summary(const node_config& cfg, node_metrics& m, double elapsed_s) {
          + format_us(s.max));
 }
 
+/// Restricts this thread, and so every thread CAF starts later, to `cpus`.
+void pin_process(const std::vector<std::int64_t>& cpus) {
+  if (cpus.empty())
+    return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (auto cpu : cpus)
+    CPU_SET(static_cast<int>(cpu), &set);
+  if (sched_setaffinity(0, sizeof set, &set) != 0)
+    diagnose(who, std::string{"cannot pin to node.cpus: "} + std::strerror(errno));
+}
+
 // -- signals ---------------------------------------------------------------------
 
 /// SIGINT and SIGTERM are blocked in every thread (CAF's included, as they inherit
@@ -305,6 +321,7 @@ int wait_for_signal(const sigset_t& set, std::int64_t ns) {
 int run_node(const node_config& cfg, double duration_s) {
   set_diagnostics_name(cfg.node.name);
   auto stop_signals = block_stop_signals();
+  pin_process(cfg.node.cpus);
   node_resources res;
   try {
     res = open_resources(cfg);
@@ -318,6 +335,7 @@ int run_node(const node_config& cfg, double duration_s) {
   sys_cfg.load<caf::io::middleman>();
   apply_caf_settings(cfg.caf, sys_cfg);
   double elapsed = 0;
+  counter_snapshot window_begin, window_end;
   {
     caf::actor_system sys{sys_cfg};
     auto actors = spawn_hosted(sys, cfg, res, metrics);
@@ -346,15 +364,24 @@ int run_node(const node_config& cfg, double duration_s) {
     auto end = duration_s > 0 ? start + static_cast<nanos_t>(duration_s * 1e9) : 0;
     auto period = cfg.node.stats_interval_ms * 1'000'000;
     auto next_stats = start + period;
+    auto warmup_end = start + cfg.node.warmup_ms * 1'000'000;
+    window_begin = take_snapshot(metrics);
+    auto warmed_up = cfg.node.warmup_ms == 0;
     for (;;) {
       auto now = mono_ns();
       auto until = end > 0 ? std::min(next_stats, end) : next_stats;
+      if (!warmed_up)
+        until = std::min(until, warmup_end);
       if (auto sig = wait_for_signal(stop_signals, until - now)) {
         report(std::string{"received "} + (sig == SIGINT ? "SIGINT" : "SIGTERM")
                + ": shutting down");
         break;
       }
       now = mono_ns();
+      if (!warmed_up && now >= warmup_end) {
+        window_begin = take_snapshot(metrics);
+        warmed_up = true;
+      }
       if (end > 0 && now >= end) {
         report("duration reached: shutting down");
         break;
@@ -364,6 +391,7 @@ int run_node(const node_config& cfg, double duration_s) {
         next_stats += period;
       }
     }
+    window_end = take_snapshot(metrics); // before the drain inflates the counts
     for (auto& link : links)
       caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
     stop_in_order(sys, actors, cfg);
@@ -374,6 +402,14 @@ int run_node(const node_config& cfg, double duration_s) {
   }
   res.segment.reset(); // unlinks the segment now that no actor writes it
   print_summary(cfg, metrics, elapsed);
+  if (!cfg.node.results_file.empty()) {
+    try {
+      write_results(cfg.node.results_file, cfg, metrics, window_begin, window_end);
+    } catch (const std::exception& e) {
+      diagnose(who, e.what());
+      return 1;
+    }
+  }
   return 0;
 }
 
