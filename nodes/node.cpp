@@ -252,7 +252,8 @@ std::string stats_line(const node_config& cfg, const node_metrics& m,
   os << " | msgs in " << in << " out " << out;
   if (m.links.expected.load() > 0)
     os << " | peers " << m.links.connected.load() << "/" << m.links.expected.load()
-       << " reconnects " << m.links.reconnects.load();
+       << " lost " << m.links.losses.load() << " reconnects "
+       << m.links.reconnects.load();
   return os.str();
 }
 

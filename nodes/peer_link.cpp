@@ -98,9 +98,11 @@ void linked(self_ptr self, std::uint64_t gen, const std::string& peer_name) {
   for (auto& r : st.roles)
     if (!r.current)
       return;
-  diagnose(who, "linked to node '" + peer_name + "' at " + st.where + " ("
-                  + roles_text(st) + ")");
+  diagnose(who, std::string{st.ever_linked ? "re-linked" : "linked"} + " to node '"
+                  + peer_name + "' at " + st.where + " (" + roles_text(st) + ")");
   (void) gen;
+  if (st.ever_linked)
+    st.metrics->reconnects.fetch_add(1); // a reconnect is a link regained
   st.backoff_ms = st.backoff_min_ms;
   st.failures = 0;
   st.last_error.clear();
@@ -184,7 +186,6 @@ caf::behavior peer_link(self_ptr self, peer_link_settings cfg,
       diagnose(who, "lost " + caf::to_string(r.role) + " at " + st.where + " ("
                       + self->system().render(msg.reason) + "): reconnecting");
       st.metrics->losses.fetch_add(1);
-      st.metrics->reconnects.fetch_add(1);
       ++st.generation;
       drop_all(self);
       st.backoff_ms = st.backoff_min_ms;

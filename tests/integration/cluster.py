@@ -1,9 +1,8 @@
 """The four-node cluster (configs/cluster/*.json) on ports the test picks."""
 import os
 
-from harness import CONFIGS, FAST, NodeTest, free_ports, wait_for
-
-ROLES = ("feeds", "book", "strategy", "oms")
+from harness import CONFIGS, FAST, NodeTest, wait_for
+from trading_procs import CLUSTER_ROLES as ROLES, cluster_sets, free_ports
 
 
 class ClusterTest(NodeTest):
@@ -14,12 +13,7 @@ class ClusterTest(NodeTest):
 
     def shared_sets(self, extra=()):
         """The same --set list works on every node: one schema for all."""
-        p = self.ports
-        return [*self.private(), *FAST,
-                f"peers.price_feed.port={p['feeds']}",
-                f"peers.news_feed.port={p['feeds']}",
-                f"peers.book.port={p['book']}",
-                f"peers.oms.port={p['oms']}", *extra]
+        return [*self.private(), *FAST, *cluster_sets(self.ports), *extra]
 
     def make(self, role, extra=()):
         sets = [*self.shared_sets(extra), f"node.port={self.ports[role]}"]

@@ -6,32 +6,21 @@ so tests can run in parallel.
 """
 import json
 import os
-import signal
-import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
 
-NODE = os.path.abspath(os.environ.get("TRADING_NODE", "build/nodes/trading_node"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "scripts"))
+from trading_procs import free_ports, start_node  # noqa: E402
+
 CONFIGS = os.path.abspath(os.environ.get("TRADING_CONFIGS", "configs"))
 
 # Settings that make a node trade within a second or two (ticks every 20 ms,
 # sentiment every 50 ms); everything else is the config as shipped.
 FAST = ["price_feed.interval_us=20000", "news_feed.interval_ms=50"]
-
-
-def free_ports(n):
-    """n distinct loopback ports that were free a moment ago."""
-    socks, ports = [], []
-    for _ in range(n):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        socks.append(s)
-        ports.append(s.getsockname()[1])
-    for s in socks:
-        s.close()
-    return ports
 
 
 def wait_for(predicate, timeout, what, interval=0.05):
@@ -66,16 +55,10 @@ class Node:
 
     def start(self):
         self.runs += 1
-        args = [NODE, "--config", self.config]
-        if self.duration:
-            args += ["--duration", str(self.duration)]
-        for o in self.overrides:
-            args += ["--set", o]
         self.out_path = os.path.join(self.workdir, f"{self.name}.{self.runs}.out")
         self.err_path = os.path.join(self.workdir, f"{self.name}.{self.runs}.err")
-        with open(self.out_path, "w") as out, open(self.err_path, "w") as err:
-            self.proc = subprocess.Popen(args, stdout=out, stderr=err,
-                                         cwd=self.workdir)
+        self.proc = start_node(self.config, self.overrides, self.duration,
+                               self.out_path, self.err_path, cwd=self.workdir)
         return self
 
     def output(self):

@@ -1,8 +1,12 @@
 """The cluster's normal life: start in any order, trade, shut down cleanly."""
+import os
+import subprocess
+import sys
 import unittest
 
 from cluster import ClusterTest
-from harness import wait_for
+from harness import FAST
+from trading_procs import ROOT
 
 
 class ClusterFlowTest(ClusterTest):
@@ -52,6 +56,19 @@ class ClusterFlowTest(ClusterTest):
         self.wait_output("oms", "waiting for book at no-such-host.invalid:", count=2)
         self.assertTrue(self.cluster["oms"].alive())
         self.stop_all()
+
+    def test_launcher_runs_the_cluster_and_sums_it_up(self):
+        ports = ",".join(str(self.ports[r]) for r in ("feeds", "book", "strategy", "oms"))
+        sets = sum((["--set", s] for s in [*self.private(), *FAST]), [])
+        run = subprocess.run(
+            [sys.executable, os.path.join(ROOT, "scripts", "cluster"), "--duration", "4",
+             "--log-dir", os.path.join(self.dir, "logs"), "--ports", ports, *sets],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertIn("cluster summary:", run.stdout)
+        self.assertRegex(run.stdout, r"[1-9]\d* filled")
+        for role in ("feeds", "book", "strategy", "oms"):
+            self.assertRegex(run.stdout, rf"{role} +exit 0 +reconnects 0")
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ class ClusterFaultTest(ClusterTest):
         self.cluster["oms"].kill()
         self.wait_output("strategy", "lost oms", timeout=5)
         self.restart("oms")
-        self.wait_output("strategy", "linked to node 'oms'", count=2)
+        self.wait_output("strategy", "re-linked to node 'oms'")
         self.wait_more_fills()
         self.stop_all()
 
@@ -54,7 +54,7 @@ class ClusterFaultTest(ClusterTest):
             self.wait_output("strategy", "lost oms", timeout=10)
         finally:
             oms.signal(signal.SIGCONT)
-        self.wait_output("strategy", "linked to node 'oms'", count=2, timeout=30)
+        self.wait_output("strategy", "re-linked to node 'oms'", timeout=30)
         self.wait_more_fills()
         self.stop_all()
 
