@@ -9,7 +9,10 @@ price_walk::price_walk(const std::map<std::string, double>& start_prices,
                        std::uint64_t seed, double volatility, double spread_bps,
                        std::uint64_t feed_incarnation)
   : rng_(seed),
-    move_(0.0, volatility),
+    // normal_distribution requires sigma > 0; volatility 0 (a flat market) skips
+    // the draw instead.
+    move_(0.0, volatility > 0 ? volatility : 1.0),
+    flat_(volatility <= 0),
     half_spread_(spread_bps / 2.0 / 10'000.0),
     incarnation_(feed_incarnation) {
   for (auto& [name, price] : start_prices)
@@ -18,7 +21,8 @@ price_walk::price_walk(const std::map<std::string, double>& start_prices,
 
 void price_walk::step(std::vector<tick>& out, nanos_t created_ns) {
   for (auto& s : symbols_) {
-    s.last = std::max(0.01, s.last * (1.0 + move_(rng_)));
+    auto move = flat_ ? 0.0 : move_(rng_);
+    s.last = std::max(0.01, s.last * (1.0 + move));
     tick t;
     t.symbol = s.name;
     t.last = to_price(s.last);

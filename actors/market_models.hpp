@@ -41,6 +41,7 @@ private:
   std::vector<symbol_state> symbols_;
   std::mt19937_64 rng_;
   std::normal_distribution<double> move_;
+  bool flat_;
   std::uniform_int_distribution<int> lots_{1, 10};
   double half_spread_;
   std::uint64_t incarnation_;

@@ -101,6 +101,10 @@ void read_value(const json& v, std::int64_t& out, const limits& lim,
                 const std::string& where, const std::string& path) {
   if (!v.is_number_integer())
     fail(where, path, expected_got("an integer", v));
+  if (v.is_number_unsigned()
+      && v.get<std::uint64_t>()
+           > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    fail(where, path, "value " + v.dump() + " is out of range " + range_text(lim));
   out = v.get<std::int64_t>();
   check_range(static_cast<double>(out), lim, where, path);
 }
@@ -524,9 +528,26 @@ const std::vector<std::string>& known_roles() {
 
 node_config parse_config(const std::string& json_text, const std::string& source,
                          const std::vector<std::string>& overrides) {
+  // nlohmann keeps the last of two equal keys; a config that says one thing twice
+  // is a mistake to report, not to resolve silently.
+  std::vector<std::vector<std::string>> keys_seen{{}};
+  auto refuse_duplicates = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) {
+      keys_seen.emplace_back();
+    } else if (event == json::parse_event_t::object_end) {
+      keys_seen.pop_back();
+    } else if (event == json::parse_event_t::key) {
+      auto name = parsed.get<std::string>();
+      auto& seen = keys_seen.back();
+      if (std::find(seen.begin(), seen.end(), name) != seen.end())
+        throw config_error(source + ": key '" + name + "' appears twice in one object");
+      seen.push_back(name);
+    }
+    return true;
+  };
   json doc;
   try {
-    doc = json::parse(json_text);
+    doc = json::parse(json_text, refuse_duplicates);
   } catch (const json::parse_error& e) {
     throw config_error(source + ": not valid JSON: " + e.what());
   }
