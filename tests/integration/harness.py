@@ -6,6 +6,7 @@ so tests can run in parallel.
 """
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile

@@ -1,0 +1,541 @@
+// Every message type in the type-ID block: round-trips through CAF's binary
+// serializer and through its JSON form, and crosses a real middleman connection
+// on loopback to a server in another process. (With two actor_systems in one
+// process, CAF 0.17's remote_actor hands back the published actor itself, so
+// nothing would be serialized: checked with a probe.)
+#include "messages/atoms.hpp"
+#include "messages/json.hpp"
+#include "messages/type_ids.hpp"
+
+#include "caf/all.hpp"
+#include "caf/io/all.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <poll.h>
+#include <signal.h>
+#include <string>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace trading {
+namespace {
+
+using json = nlohmann::json;
+
+// -- samples: every field set to a non-default value ---------------------------
+
+tick sample_tick(const std::string& symbol, double last, std::uint64_t seq) {
+  tick x;
+  x.symbol = symbol;
+  x.bid = to_price(last - 0.0123);
+  x.ask = to_price(last + 0.0456);
+  x.last = to_price(last);
+  x.bid_size = 300;
+  x.ask_size = 700;
+  x.feed_incarnation = 0xDEADBEEF12345678ull;
+  x.sequence = seq;
+  x.created_ns = 123'456'789'012'345;
+  return x;
+}
+
+template <class T>
+struct samples;
+
+template <>
+struct samples<tick> {
+  static std::vector<tick> get() {
+    return {sample_tick("AAPL", 175.1234, 987'654'321)};
+  }
+};
+
+template <>
+struct samples<tick_batch> {
+  static std::vector<tick_batch> get() {
+    tick_batch x;
+    x.ticks = {sample_tick("AAPL", 175.1234, 41), sample_tick("MSFT", 330.5, 42),
+               sample_tick("GOOGL", 140.0001, 43)};
+    return {x};
+  }
+};
+
+template <>
+struct samples<news> {
+  static std::vector<news> get() {
+    news x;
+    x.symbol = "MSFT";
+    x.sentiment = 75;
+    x.label = news_label::positive;
+    x.feed_incarnation = 0x0123456789ABCDEFull;
+    x.sequence = 4242;
+    x.created_ns = 987'654'321'000;
+    news y = x;
+    y.symbol = ""; // market-wide
+    y.sentiment = 12;
+    y.label = news_label::negative;
+    return {x, y};
+  }
+};
+
+template <>
+struct samples<book_update> {
+  static std::vector<book_update> get() {
+    book_update x;
+    x.symbol = "GOOGL";
+    x.bid = to_price(140.25);
+    x.ask = to_price(140.27);
+    x.last = to_price(140.26);
+    x.bid_size = 500;
+    x.ask_size = 900;
+    x.feed_incarnation = 77;
+    x.feed_sequence = 1'000'001;
+    x.tick_created_ns = 5'000'000'123;
+    x.book_received_ns = 5'000'004'567;
+    return {x};
+  }
+};
+
+template <>
+struct samples<order> {
+  static std::vector<order> get() {
+    order x;
+    x.order_id = "00000000deadbeef-17";
+    x.symbol = "AMZN";
+    x.dir = side::sell;
+    x.quantity = 20;
+    x.limit_price = to_price(145.6789);
+    x.timestamp_ns = 1'700'000'000'123'456'000; // whole microseconds
+    x.tick_created_ns = 6'000'000'001;
+    x.book_received_ns = 6'000'000'502;
+    x.strategy_seen_ns = 6'000'001'003;
+    order y = x;
+    y.order_id = "00000000deadbeef-18";
+    y.dir = side::buy;
+    y.quantity = 10;
+    return {x, y};
+  }
+};
+
+template <>
+struct samples<execution_report> {
+  static std::vector<execution_report> get() {
+    execution_report fill;
+    fill.execution_id = "00000000cafebabe-3";
+    fill.order_id = "00000000deadbeef-17";
+    fill.symbol = "AMZN";
+    fill.dir = side::sell;
+    fill.quantity = 20;
+    fill.order_price = to_price(145.6789);
+    fill.execution_price = to_price(145.66);
+    fill.status = exec_status::filled;
+    fill.timestamp_ns = 1'700'000'000'654'321'000; // whole microseconds
+    execution_report reject = fill;
+    reject.execution_id = "00000000cafebabe-4";
+    reject.order_id = "00000000deadbeef-18";
+    reject.dir = side::buy;
+    reject.execution_price = no_price;
+    reject.status = exec_status::rejected;
+    reject.reason = "quantity exceeds the limit of 100000";
+    return {fill, reject};
+  }
+};
+
+// -- field-by-field comparison ----------------------------------------------------
+
+void expect_same(const tick& a, const tick& b) {
+  EXPECT_EQ(a.symbol, b.symbol);
+  EXPECT_EQ(a.bid, b.bid);
+  EXPECT_EQ(a.ask, b.ask);
+  EXPECT_EQ(a.last, b.last);
+  EXPECT_EQ(a.bid_size, b.bid_size);
+  EXPECT_EQ(a.ask_size, b.ask_size);
+  EXPECT_EQ(a.feed_incarnation, b.feed_incarnation);
+  EXPECT_EQ(a.sequence, b.sequence);
+  EXPECT_EQ(a.created_ns, b.created_ns);
+}
+
+void expect_same(const tick_batch& a, const tick_batch& b) {
+  ASSERT_EQ(a.ticks.size(), b.ticks.size());
+  for (std::size_t i = 0; i < a.ticks.size(); ++i) {
+    SCOPED_TRACE("tick " + std::to_string(i));
+    expect_same(a.ticks[i], b.ticks[i]);
+  }
+}
+
+void expect_same(const news& a, const news& b) {
+  EXPECT_EQ(a.symbol, b.symbol);
+  EXPECT_EQ(a.sentiment, b.sentiment);
+  EXPECT_EQ(a.label, b.label);
+  EXPECT_EQ(a.feed_incarnation, b.feed_incarnation);
+  EXPECT_EQ(a.sequence, b.sequence);
+  EXPECT_EQ(a.created_ns, b.created_ns);
+}
+
+void expect_same(const book_update& a, const book_update& b) {
+  EXPECT_EQ(a.symbol, b.symbol);
+  EXPECT_EQ(a.bid, b.bid);
+  EXPECT_EQ(a.ask, b.ask);
+  EXPECT_EQ(a.last, b.last);
+  EXPECT_EQ(a.bid_size, b.bid_size);
+  EXPECT_EQ(a.ask_size, b.ask_size);
+  EXPECT_EQ(a.feed_incarnation, b.feed_incarnation);
+  EXPECT_EQ(a.feed_sequence, b.feed_sequence);
+  EXPECT_EQ(a.tick_created_ns, b.tick_created_ns);
+  EXPECT_EQ(a.book_received_ns, b.book_received_ns);
+}
+
+void expect_same(const order& a, const order& b) {
+  EXPECT_EQ(a.order_id, b.order_id);
+  EXPECT_EQ(a.symbol, b.symbol);
+  EXPECT_EQ(a.dir, b.dir);
+  EXPECT_EQ(a.quantity, b.quantity);
+  EXPECT_EQ(a.limit_price, b.limit_price);
+  EXPECT_EQ(a.timestamp_ns, b.timestamp_ns);
+  EXPECT_EQ(a.tick_created_ns, b.tick_created_ns);
+  EXPECT_EQ(a.book_received_ns, b.book_received_ns);
+  EXPECT_EQ(a.strategy_seen_ns, b.strategy_seen_ns);
+}
+
+void expect_same(const execution_report& a, const execution_report& b) {
+  EXPECT_EQ(a.execution_id, b.execution_id);
+  EXPECT_EQ(a.order_id, b.order_id);
+  EXPECT_EQ(a.symbol, b.symbol);
+  EXPECT_EQ(a.dir, b.dir);
+  EXPECT_EQ(a.quantity, b.quantity);
+  EXPECT_EQ(a.order_price, b.order_price);
+  EXPECT_EQ(a.execution_price, b.execution_price);
+  EXPECT_EQ(a.status, b.status);
+  EXPECT_EQ(a.reason, b.reason);
+  EXPECT_EQ(a.timestamp_ns, b.timestamp_ns);
+}
+
+// -- the echo server in a child process --------------------------------------------
+
+class test_config : public caf::actor_system_config {
+public:
+  test_config() {
+    register_message_types(*this);
+    load<caf::io::middleman>();
+  }
+};
+
+caf::behavior echo() {
+  return {
+    [](const tick& x) { return x; },
+    [](const tick_batch& x) { return x; },
+    [](const news& x) { return x; },
+    [](const book_update& x) { return x; },
+    [](const order& x) { return x; },
+    [](const execution_report& x) { return x; },
+  };
+}
+
+// Child: publishes an echo actor on a free loopback port, writes the port (0 on
+// failure) to `port_fd`, and runs until `stop_fd` reaches EOF (the parent closed
+// it or died).
+int serve_echo(int port_fd, int stop_fd) {
+  int rc = 0;
+  {
+    test_config cfg;
+    caf::actor_system sys{cfg};
+    auto server = sys.spawn(echo);
+    auto port = sys.middleman().publish(server, 0, "127.0.0.1", true);
+    std::uint16_t value = port ? *port : 0;
+    if (::write(port_fd, &value, sizeof value) != sizeof value || !port)
+      rc = 1;
+    for (char c; rc == 0;) { // wait for EOF
+      auto n = ::read(stop_fd, &c, 1);
+      if (n == 0 || (n < 0 && errno != EINTR))
+        break;
+    }
+    caf::anon_send_exit(server, caf::exit_reason::user_shutdown);
+  }
+  return rc;
+}
+
+/// A client actor_system connected to the echo actor in a forked server process.
+/// Created on first use (before it, the test process runs no CAF threads, so the
+/// fork is safe); torn down by the environment below.
+class loopback {
+public:
+  loopback() {
+    int port_pipe[2];
+    int stop_pipe[2];
+    if (::pipe(port_pipe) != 0 || ::pipe(stop_pipe) != 0) {
+      error_ = "pipe failed";
+      return;
+    }
+    child_ = ::fork();
+    if (child_ == 0) {
+      ::close(port_pipe[0]);
+      ::close(stop_pipe[1]);
+      ::_exit(serve_echo(port_pipe[1], stop_pipe[0]));
+    }
+    ::close(port_pipe[1]);
+    ::close(stop_pipe[0]);
+    stop_fd_ = stop_pipe[1];
+    if (child_ < 0) {
+      error_ = "fork failed";
+      ::close(port_pipe[0]);
+      return;
+    }
+    std::uint16_t port = 0;
+    pollfd pfd{port_pipe[0], POLLIN, 0};
+    if (::poll(&pfd, 1, 20'000) != 1
+        || ::read(port_pipe[0], &port, sizeof port) != sizeof port || port == 0) {
+      error_ = "the echo server did not publish";
+      ::close(port_pipe[0]);
+      return;
+    }
+    ::close(port_pipe[0]);
+    port_ = port;
+    sys_ = std::make_unique<caf::actor_system>(cfg_);
+    auto remote = sys_->middleman().remote_actor("127.0.0.1", port);
+    if (!remote) {
+      error_ = "remote_actor failed: " + sys_->render(remote.error());
+      return;
+    }
+    server_ = *remote;
+  }
+
+  ~loopback() {
+    server_ = nullptr;
+    sys_.reset();
+    if (stop_fd_ >= 0)
+      ::close(stop_fd_); // the child sees EOF and shuts down
+    if (child_ > 0) {
+      int status = 0;
+      while (::waitpid(child_, &status, 0) < 0 && errno == EINTR)
+        ;
+    }
+  }
+
+  const std::string& error() const {
+    return error_;
+  }
+
+  caf::actor_system& sys() {
+    return *sys_;
+  }
+
+  const caf::actor& server() const {
+    return server_;
+  }
+
+  std::uint16_t port() const {
+    return port_;
+  }
+
+  static loopback& instance() {
+    if (!instance_)
+      instance_ = std::make_unique<loopback>();
+    return *instance_;
+  }
+
+  static void shutdown() {
+    instance_.reset();
+  }
+
+private:
+  static inline std::unique_ptr<loopback> instance_;
+  test_config cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+  caf::actor server_;
+  std::string error_;
+  pid_t child_ = -1;
+  int stop_fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+class loopback_environment : public ::testing::Environment {
+public:
+  void TearDown() override {
+    loopback::shutdown();
+  }
+};
+
+// -- typed tests over the type-ID block ---------------------------------------------
+
+template <class T>
+class message_types : public ::testing::Test {};
+
+using all_message_types
+  = ::testing::Types<tick, tick_batch, news, book_update, order, execution_report>;
+
+class type_names {
+public:
+  template <class T>
+  static std::string GetName(int) {
+    std::string name = caf::type_name<T>::value; // "trading::tick"
+    return name.substr(name.rfind(':') + 1);
+  }
+};
+
+TYPED_TEST_SUITE(message_types, all_message_types, type_names);
+
+TYPED_TEST(message_types, round_trip_through_the_binary_serializer) {
+  for (auto x : samples<TypeParam>::get()) {
+    std::vector<char> buf;
+    caf::binary_serializer sink{nullptr, buf};
+    auto err = sink(x);
+    ASSERT_FALSE(err) << caf::actor_system_config::render(err);
+    ASSERT_FALSE(buf.empty());
+    TypeParam y;
+    caf::binary_deserializer source{nullptr, buf};
+    err = source(y);
+    ASSERT_FALSE(err) << caf::actor_system_config::render(err);
+    EXPECT_EQ(source.remaining(), 0u) << "trailing bytes after deserializing";
+    expect_same(x, y);
+  }
+}
+
+TYPED_TEST(message_types, truncated_binary_input_is_an_error) {
+  for (auto x : samples<TypeParam>::get()) {
+    std::vector<char> buf;
+    caf::binary_serializer sink{nullptr, buf};
+    ASSERT_FALSE(sink(x));
+    buf.pop_back();
+    TypeParam y;
+    caf::binary_deserializer source{nullptr, buf};
+    EXPECT_TRUE(source(y));
+  }
+}
+
+TYPED_TEST(message_types, round_trip_through_json) {
+  for (auto& x : samples<TypeParam>::get()) {
+    auto text = json(x).dump();
+    auto y = json::parse(text).get<TypeParam>();
+    SCOPED_TRACE(text);
+    expect_same(x, y);
+  }
+}
+
+TYPED_TEST(message_types, json_missing_any_field_throws_naming_it) {
+  for (auto& x : samples<TypeParam>::get()) {
+    json full = x;
+    for (auto& [key, value] : full.items()) {
+      (void) value;
+      if (key == "reason")
+        continue; // optional: present only on rejects
+      auto partial = full;
+      partial.erase(key);
+      try {
+        partial.get<TypeParam>();
+        ADD_FAILURE() << "no exception without '" << key << "'";
+      } catch (const std::exception& e) {
+        EXPECT_NE(std::string{e.what()}.find(key), std::string::npos)
+          << "'" << e.what() << "' does not name '" << key << "'";
+      }
+    }
+  }
+}
+
+TYPED_TEST(message_types, cross_a_real_middleman_connection_unchanged) {
+  auto& lb = loopback::instance();
+  ASSERT_TRUE(lb.error().empty()) << lb.error();
+  ASSERT_TRUE(lb.server());
+  // A proxy for an actor of another node, not a local shortcut.
+  EXPECT_NE(lb.server().node(), lb.sys().node());
+  EXPECT_NE(dynamic_cast<caf::actor_proxy*>(
+              caf::actor_cast<caf::abstract_actor*>(lb.server())),
+            nullptr);
+  caf::scoped_actor self{lb.sys()};
+  for (auto& x : samples<TypeParam>::get()) {
+    std::optional<TypeParam> echoed;
+    std::string failure;
+    self->request(lb.server(), std::chrono::seconds(5), x)
+      .receive([&](const TypeParam& y) { echoed = y; },
+               [&](caf::error& err) { failure = lb.sys().render(err); });
+    ASSERT_TRUE(echoed) << "no echo: " << failure;
+    expect_same(x, *echoed);
+  }
+}
+
+// -- JSON forms in detail -------------------------------------------------------------
+
+TEST(message_json, rejected_report_has_null_execution_price_and_a_reason) {
+  auto reject = samples<execution_report>::get()[1];
+  json j = reject;
+  EXPECT_TRUE(j.at("execution_price").is_null());
+  EXPECT_EQ(j.at("status"), "REJECTED");
+  EXPECT_EQ(j.at("reason"), reject.reason);
+  EXPECT_EQ(j.at("side"), "BUY");
+}
+
+TEST(message_json, filled_report_has_a_price_and_no_reason) {
+  auto fill = samples<execution_report>::get()[0];
+  json j = fill;
+  EXPECT_DOUBLE_EQ(j.at("execution_price").get<double>(), 145.66);
+  EXPECT_DOUBLE_EQ(j.at("order_price").get<double>(), 145.6789);
+  EXPECT_EQ(j.at("status"), "FILLED");
+  EXPECT_EQ(j.at("side"), "SELL");
+  EXPECT_FALSE(j.contains("reason"));
+}
+
+TEST(message_json, order_timestamp_is_epoch_seconds_with_microseconds) {
+  auto x = samples<order>::get()[0];
+  json j = x;
+  EXPECT_NEAR(j.at("timestamp").get<double>(), 1'700'000'000.123456, 1e-6);
+  EXPECT_DOUBLE_EQ(j.at("price").get<double>(), 145.6789);
+  EXPECT_EQ(j.at("side"), "SELL");
+}
+
+TEST(message_json, log_line_is_compact_json_ending_in_a_newline) {
+  auto x = samples<order>::get()[0];
+  auto line = to_log_line(x);
+  ASSERT_FALSE(line.empty());
+  EXPECT_EQ(line.back(), '\n');
+  EXPECT_EQ(line.find('\n'), line.size() - 1);
+  expect_same(x, json::parse(line).get<order>());
+}
+
+TEST(message_json, bad_side_throws_naming_the_field) {
+  json j = samples<order>::get()[0];
+  j["side"] = "HOLD";
+  try {
+    j.get<order>();
+    FAIL() << "no exception";
+  } catch (const std::exception& e) {
+    std::string message = e.what();
+    EXPECT_NE(message.find("side"), std::string::npos) << message;
+    EXPECT_NE(message.find("HOLD"), std::string::npos) << message;
+  }
+  json r = samples<execution_report>::get()[0];
+  r["side"] = "HOLD";
+  EXPECT_THROW(r.get<execution_report>(), std::invalid_argument);
+}
+
+TEST(message_json, bad_status_and_bad_label_throw) {
+  json r = samples<execution_report>::get()[0];
+  r["status"] = "PARTIAL";
+  EXPECT_THROW(r.get<execution_report>(), std::invalid_argument);
+  json n = samples<news>::get()[0];
+  n["label"] = "bullish";
+  EXPECT_THROW(n.get<news>(), std::invalid_argument);
+}
+
+TEST(message_json, wrong_value_type_throws) {
+  json j = samples<order>::get()[0];
+  j["quantity"] = "ten";
+  EXPECT_THROW(j.get<order>(), std::exception);
+  json t = samples<tick>::get()[0];
+  t["bid"] = "cheap";
+  EXPECT_THROW(t.get<tick>(), std::exception);
+}
+
+} // namespace
+} // namespace trading
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  ::testing::AddGlobalTestEnvironment(new trading::loopback_environment);
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,415 @@
+// The OMS's execution engine without CAF: fills at the book, rejects with reasons,
+// the trades log written before execute() returns, and positions with P&L.
+#include "actors/append_log.hpp"
+#include "actors/execution_engine.hpp"
+#include "actors/metrics.hpp"
+#include "messages/json.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace trading {
+namespace {
+
+using json = nlohmann::json;
+
+/// A directory under /tmp unique to this process and test; removed at the end.
+class temp_dir {
+public:
+  temp_dir() {
+    std::string pattern = "/tmp/oms_engine_test_" + std::to_string(::getpid())
+                          + "_XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr)
+      throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+
+  ~temp_dir() {
+    for (auto& f : files_)
+      std::remove(f.c_str());
+    ::rmdir(path_.c_str());
+  }
+
+  std::string file(const std::string& name) {
+    files_.push_back(path_ + "/" + name);
+    return files_.back();
+  }
+
+private:
+  std::string path_;
+  std::vector<std::string> files_;
+};
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in{path};
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
+  return lines;
+}
+
+std::vector<json> read_records(const std::string& path) {
+  std::vector<json> out;
+  for (auto& line : read_lines(path))
+    out.push_back(json::parse(line));
+  return out;
+}
+
+book_update top(const std::string& symbol, double bid, double ask) {
+  book_update u;
+  u.symbol = symbol;
+  u.bid = to_price(bid);
+  u.ask = to_price(ask);
+  u.last = (u.bid + u.ask) / 2;
+  return u;
+}
+
+order make_order(const std::string& id, const std::string& symbol, side dir,
+                 quantity_t quantity, double limit = 100.0) {
+  order o;
+  o.order_id = id;
+  o.symbol = symbol;
+  o.dir = dir;
+  o.quantity = quantity;
+  o.limit_price = to_price(limit);
+  o.timestamp_ns = wall_ns();
+  return o;
+}
+
+class engine_test : public ::testing::Test {
+protected:
+  engine_test()
+    : log_path(dir.file("trades.log")),
+      log(log_path),
+      engine({"AAPL", "MSFT"}, 1000, 0x1234, log, metrics) {
+  }
+
+  oms_metrics::position position(const std::string& symbol) {
+    std::lock_guard<std::mutex> guard{metrics.positions_mtx};
+    auto i = metrics.positions.find(symbol);
+    return i == metrics.positions.end() ? oms_metrics::position{} : i->second;
+  }
+
+  // Executes `o` and checks that the outcome is the last line of the log by the
+  // time execute() returns.
+  execution_report execute(const order& o) {
+    auto before = read_lines(log_path).size();
+    auto r = engine.execute(o);
+    auto lines = read_lines(log_path);
+    EXPECT_EQ(lines.size(), before + 1) << "no log line for order " << o.order_id;
+    if (!lines.empty()) {
+      EXPECT_EQ(lines.back() + "\n", to_log_line(r));
+    }
+    return r;
+  }
+
+  void expect_rejected(const order& o, const std::string& reason_part) {
+    SCOPED_TRACE("order " + o.order_id);
+    auto r = execute(o);
+    EXPECT_EQ(r.status, exec_status::rejected);
+    EXPECT_NE(r.reason.find(reason_part), std::string::npos) << r.reason;
+    EXPECT_EQ(r.execution_price, no_price);
+    auto rec = read_records(log_path).back();
+    EXPECT_EQ(rec.at("status"), "REJECTED");
+    EXPECT_TRUE(rec.at("execution_price").is_null());
+    EXPECT_EQ(rec.at("reason"), r.reason);
+  }
+
+  temp_dir dir;
+  std::string log_path;
+  append_log log;
+  oms_metrics metrics;
+  execution_engine engine;
+};
+
+} // namespace
+
+// -- fills -----------------------------------------------------------------------
+
+TEST_F(engine_test, buy_fills_at_the_ask_and_sell_at_the_bid) {
+  engine.on_book(top("AAPL", 99.5, 100.5));
+  auto buy = execute(make_order("o-1", "AAPL", side::buy, 10, 101.0));
+  EXPECT_EQ(buy.status, exec_status::filled);
+  EXPECT_EQ(buy.execution_price, to_price(100.5));
+  EXPECT_EQ(buy.order_price, to_price(101.0));
+  EXPECT_TRUE(buy.reason.empty());
+  auto sell = execute(make_order("o-2", "AAPL", side::sell, 4, 99.0));
+  EXPECT_EQ(sell.status, exec_status::filled);
+  EXPECT_EQ(sell.execution_price, to_price(99.5));
+  EXPECT_EQ(metrics.fills.get(), 2u);
+  EXPECT_EQ(metrics.orders_in.get(), 2u);
+  EXPECT_EQ(metrics.rejects.get(), 0u);
+}
+
+TEST_F(engine_test, fill_uses_the_latest_top_of_book) {
+  engine.on_book(top("AAPL", 99.5, 100.5));
+  engine.on_book(top("AAPL", 101.0, 101.25));
+  auto r = execute(make_order("o-1", "AAPL", side::buy, 1));
+  EXPECT_EQ(r.execution_price, to_price(101.25));
+}
+
+TEST_F(engine_test, fill_is_a_json_line_with_every_field_and_no_reason) {
+  engine.on_book(top("AAPL", 99.5, 100.5));
+  auto o = make_order("o-1", "AAPL", side::buy, 10, 101.0);
+  auto r = execute(o);
+  auto records = read_records(log_path);
+  ASSERT_EQ(records.size(), 1u);
+  auto& rec = records[0];
+  EXPECT_EQ(rec.at("execution_id"), r.execution_id);
+  EXPECT_EQ(rec.at("order_id"), "o-1");
+  EXPECT_EQ(rec.at("symbol"), "AAPL");
+  EXPECT_EQ(rec.at("side"), "BUY");
+  EXPECT_EQ(rec.at("quantity"), 10);
+  EXPECT_DOUBLE_EQ(rec.at("order_price").get<double>(), 101.0);
+  EXPECT_DOUBLE_EQ(rec.at("execution_price").get<double>(), 100.5);
+  EXPECT_EQ(rec.at("status"), "FILLED");
+  EXPECT_FALSE(rec.contains("reason"));
+  // timestamp: epoch seconds, close to now, and the report's whole microseconds.
+  auto ts = rec.at("timestamp").get<double>();
+  EXPECT_NEAR(ts, static_cast<double>(wall_ns()) / 1e9, 60.0);
+  EXPECT_EQ(r.timestamp_ns % 1000, 0);
+  execution_report back = rec;
+  EXPECT_EQ(back.timestamp_ns, r.timestamp_ns);
+  EXPECT_EQ(back.execution_id, r.execution_id);
+  EXPECT_EQ(back.execution_price, r.execution_price);
+}
+
+// -- rejects ---------------------------------------------------------------------
+
+TEST_F(engine_test, unknown_symbol_is_rejected) {
+  expect_rejected(make_order("o-1", "NOPE", side::buy, 10), "unknown symbol 'NOPE'");
+}
+
+TEST_F(engine_test, non_positive_quantity_is_rejected) {
+  engine.on_book(top("AAPL", 99.5, 100.5));
+  expect_rejected(make_order("o-1", "AAPL", side::buy, 0), "quantity must be positive");
+  expect_rejected(make_order("o-2", "AAPL", side::sell, -5),
+                  "quantity must be positive");
+}
+
+TEST_F(engine_test, quantity_over_the_maximum_is_rejected) {
+  engine.on_book(top("AAPL", 99.5, 100.5));
+  expect_rejected(make_order("o-1", "AAPL", side::buy, 1001), "exceeds the limit");
+  auto at_limit = execute(make_order("o-2", "AAPL", side::buy, 1000));
+  EXPECT_EQ(at_limit.status, exec_status::filled);
+}
+
+TEST_F(engine_test, order_before_any_price_is_rejected) {
+  expect_rejected(make_order("o-1", "MSFT", side::buy, 10), "no price yet for MSFT");
+}
+
+TEST_F(engine_test, order_on_a_side_without_a_price_is_rejected) {
+  engine.on_book(top("MSFT", 0.0, 330.0)); // asks only
+  EXPECT_EQ(execute(make_order("o-1", "MSFT", side::buy, 1)).status,
+            exec_status::filled);
+  expect_rejected(make_order("o-2", "MSFT", side::sell, 1), "no price yet");
+}
+
+TEST_F(engine_test, order_without_an_id_is_rejected) {
+  engine.on_book(top("AAPL", 99.5, 100.5));
+  expect_rejected(make_order("", "AAPL", side::buy, 10), "missing order id");
+}
+
+TEST_F(engine_test, second_submit_of_the_same_order_id_is_rejected_and_not_executed) {
+  engine.on_book(top("AAPL", 99.5, 100.5));
+  auto first = execute(make_order("o-1", "AAPL", side::buy, 10));
+  EXPECT_EQ(first.status, exec_status::filled);
+  auto second = execute(make_order("o-1", "AAPL", side::buy, 10));
+  EXPECT_EQ(second.status, exec_status::rejected);
+  EXPECT_EQ(second.reason, "duplicate order id");
+  EXPECT_EQ(position("AAPL").quantity, 10);
+  EXPECT_EQ(metrics.fills.get(), 1u);
+  EXPECT_EQ(metrics.duplicates.get(), 1u);
+  auto records = read_records(log_path);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].at("status"), "FILLED");
+  EXPECT_EQ(records[1].at("status"), "REJECTED");
+  EXPECT_EQ(records[1].at("reason"), "duplicate order id");
+}
+
+TEST_F(engine_test, rejected_order_id_cannot_be_reused_either) {
+  expect_rejected(make_order("o-1", "AAPL", side::buy, 10), "no price yet");
+  engine.on_book(top("AAPL", 99.5, 100.5));
+  expect_rejected(make_order("o-1", "AAPL", side::buy, 10), "duplicate order id");
+  EXPECT_EQ(position("AAPL").quantity, 0);
+}
+
+TEST_F(engine_test, rejects_change_no_position) {
+  engine.on_book(top("AAPL", 99.5, 100.5));
+  execute(make_order("o-1", "AAPL", side::buy, 5000));
+  execute(make_order("o-2", "AAPL", side::buy, 0));
+  execute(make_order("", "AAPL", side::buy, 10));
+  EXPECT_EQ(position("AAPL").quantity, 0);
+  EXPECT_EQ(metrics.rejects.get(), 3u);
+  EXPECT_EQ(metrics.fills.get(), 0u);
+}
+
+// -- execution ids -------------------------------------------------------------------
+
+TEST_F(engine_test, execution_ids_are_unique_within_one_engine) {
+  engine.on_book(top("AAPL", 99.5, 100.5));
+  std::set<std::string> ids;
+  for (int i = 0; i < 100; ++i) {
+    // Fills and rejects alike get an id.
+    auto qty = i % 3 == 0 ? 0 : 1;
+    ids.insert(execute(make_order("o-" + std::to_string(i), "AAPL", side::buy, qty))
+                 .execution_id);
+  }
+  EXPECT_EQ(ids.size(), 100u);
+}
+
+TEST_F(engine_test, two_engines_of_different_incarnations_give_different_ids) {
+  oms_metrics other_metrics;
+  execution_engine other({"AAPL"}, 1000, 0x5678, log, other_metrics);
+  engine.on_book(top("AAPL", 99.5, 100.5));
+  other.on_book(top("AAPL", 99.5, 100.5));
+  std::set<std::string> ids;
+  for (int i = 0; i < 10; ++i) {
+    auto id = "o-" + std::to_string(i);
+    ids.insert(engine.execute(make_order(id, "AAPL", side::buy, 1)).execution_id);
+    ids.insert(other.execute(make_order(id, "AAPL", side::buy, 1)).execution_id);
+  }
+  EXPECT_EQ(ids.size(), 20u);
+  EXPECT_EQ(read_lines(log_path).size(), 20u);
+}
+
+// -- the trades log -------------------------------------------------------------------
+
+TEST(trades_log, existing_content_survives_and_new_records_are_appended) {
+  temp_dir dir;
+  auto path = dir.file("trades.log");
+  std::ofstream{path} << "{\"earlier\":1}\n";
+  {
+    append_log log{path};
+    oms_metrics metrics;
+    execution_engine engine({"AAPL"}, 1000, 1, log, metrics);
+    engine.on_book(top("AAPL", 99.5, 100.5));
+    engine.execute(make_order("o-1", "AAPL", side::buy, 1));
+  }
+  {
+    append_log log{path}; // a restart
+    oms_metrics metrics;
+    execution_engine engine({"AAPL"}, 1000, 2, log, metrics);
+    engine.on_book(top("AAPL", 99.5, 100.5));
+    engine.execute(make_order("o-2", "AAPL", side::buy, 1));
+  }
+  auto lines = read_lines(path);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "{\"earlier\":1}");
+  EXPECT_EQ(json::parse(lines[1]).at("order_id"), "o-1");
+  EXPECT_EQ(json::parse(lines[2]).at("order_id"), "o-2");
+}
+
+TEST(trades_log, unwritable_path_throws_naming_the_path) {
+  auto path = "/tmp/oms_engine_test_no_such_dir_" + std::to_string(::getpid())
+              + "/trades.log";
+  try {
+    append_log log{path};
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string{e.what()}.find(path), std::string::npos) << e.what();
+  }
+}
+
+TEST(trades_log, write_failure_rejects_the_order_and_changes_no_position) {
+  // /dev/full opens fine and fails every write with ENOSPC.
+  append_log log{"/dev/full"};
+  EXPECT_FALSE(log.append("x\n").empty());
+  oms_metrics metrics;
+  execution_engine engine({"AAPL"}, 1000, 1, log, metrics);
+  engine.on_book(top("AAPL", 99.5, 100.5));
+  auto r = engine.execute(make_order("o-1", "AAPL", side::buy, 10));
+  EXPECT_EQ(r.status, exec_status::rejected);
+  EXPECT_EQ(r.reason, "trades log unavailable");
+  EXPECT_EQ(r.execution_price, no_price);
+  EXPECT_EQ(metrics.log_failures.get(), 1u);
+  EXPECT_EQ(metrics.fills.get(), 0u);
+  EXPECT_EQ(metrics.rejects.get(), 1u);
+  std::lock_guard<std::mutex> guard{metrics.positions_mtx};
+  auto i = metrics.positions.find("AAPL");
+  EXPECT_TRUE(i == metrics.positions.end() || i->second.quantity == 0);
+}
+
+// -- positions and P&L ----------------------------------------------------------------
+
+TEST_F(engine_test, buy_then_sell_at_a_higher_price_realizes_the_gain) {
+  engine.on_book(top("AAPL", 99.0, 100.0));
+  execute(make_order("o-1", "AAPL", side::buy, 10));
+  auto open = position("AAPL");
+  EXPECT_EQ(open.quantity, 10);
+  EXPECT_DOUBLE_EQ(open.average_price, 100.0);
+  EXPECT_DOUBLE_EQ(open.realized_pnl, 0.0);
+  engine.on_book(top("AAPL", 110.0, 111.0));
+  execute(make_order("o-2", "AAPL", side::sell, 10));
+  auto closed = position("AAPL");
+  EXPECT_EQ(closed.quantity, 0);
+  EXPECT_DOUBLE_EQ(closed.realized_pnl, 100.0);
+  EXPECT_DOUBLE_EQ(closed.average_price, 0.0);
+  EXPECT_DOUBLE_EQ(closed.last_price, 110.0);
+}
+
+TEST_F(engine_test, adding_to_a_position_averages_its_price) {
+  engine.on_book(top("AAPL", 99.0, 100.0));
+  execute(make_order("o-1", "AAPL", side::buy, 10));
+  engine.on_book(top("AAPL", 109.0, 110.0));
+  execute(make_order("o-2", "AAPL", side::buy, 30));
+  auto p = position("AAPL");
+  EXPECT_EQ(p.quantity, 40);
+  EXPECT_DOUBLE_EQ(p.average_price, 107.5);
+  EXPECT_DOUBLE_EQ(p.realized_pnl, 0.0);
+}
+
+TEST_F(engine_test, partial_reduction_keeps_the_average_and_realizes_the_closed_part) {
+  engine.on_book(top("AAPL", 99.0, 100.0));
+  execute(make_order("o-1", "AAPL", side::buy, 10));
+  engine.on_book(top("AAPL", 95.0, 96.0));
+  execute(make_order("o-2", "AAPL", side::sell, 4));
+  auto p = position("AAPL");
+  EXPECT_EQ(p.quantity, 6);
+  EXPECT_DOUBLE_EQ(p.average_price, 100.0);
+  EXPECT_DOUBLE_EQ(p.realized_pnl, -20.0);
+}
+
+TEST_F(engine_test, reversal_leaves_the_rest_open_at_the_new_price) {
+  engine.on_book(top("AAPL", 99.0, 100.0));
+  execute(make_order("o-1", "AAPL", side::buy, 10));
+  engine.on_book(top("AAPL", 105.0, 106.0));
+  execute(make_order("o-2", "AAPL", side::sell, 20));
+  auto p = position("AAPL");
+  EXPECT_EQ(p.quantity, -10);
+  EXPECT_DOUBLE_EQ(p.average_price, 105.0);
+  EXPECT_DOUBLE_EQ(p.realized_pnl, 50.0);
+}
+
+TEST_F(engine_test, short_covered_lower_realizes_the_gain) {
+  engine.on_book(top("AAPL", 100.0, 101.0));
+  execute(make_order("o-1", "AAPL", side::sell, 10));
+  engine.on_book(top("AAPL", 89.0, 90.0));
+  execute(make_order("o-2", "AAPL", side::buy, 10));
+  auto p = position("AAPL");
+  EXPECT_EQ(p.quantity, 0);
+  EXPECT_DOUBLE_EQ(p.realized_pnl, 100.0);
+}
+
+TEST_F(engine_test, positions_are_kept_per_symbol) {
+  engine.on_book(top("AAPL", 99.0, 100.0));
+  engine.on_book(top("MSFT", 329.0, 330.0));
+  execute(make_order("o-1", "AAPL", side::buy, 10));
+  execute(make_order("o-2", "MSFT", side::sell, 3));
+  EXPECT_EQ(position("AAPL").quantity, 10);
+  EXPECT_EQ(position("MSFT").quantity, -3);
+  EXPECT_DOUBLE_EQ(position("MSFT").average_price, 329.0);
+}
+
+} // namespace trading

@@ -1,0 +1,404 @@
+// The strategy actor in book_source = "actor" mode, driven by a scoped_actor that
+// stands in for the OMS (and the book and news feed): which orders it sends,
+// that it holds back while one is outstanding, how fills and rejects move its
+// position, and how it stops.
+#include "actors/append_log.hpp"
+#include "actors/metrics.hpp"
+#include "actors/strategy.hpp"
+#include "messages/atoms.hpp"
+#include "messages/json.hpp"
+#include "messages/type_ids.hpp"
+#include "nodes/config.hpp"
+
+#include "caf/all.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <initializer_list>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace trading {
+namespace {
+
+constexpr auto patience = std::chrono::seconds(5);
+
+/// A directory under /tmp unique to this process; removed with its files.
+class temp_dir {
+public:
+  temp_dir() {
+    std::string pattern = "/tmp/strategy_actor_test_" + std::to_string(::getpid())
+                          + "_XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr)
+      throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+
+  ~temp_dir() {
+    for (auto& f : files_)
+      std::remove(f.c_str());
+    ::rmdir(path_.c_str());
+  }
+
+  std::string file(const std::string& name) {
+    files_.push_back(path_ + "/" + name);
+    return files_.back();
+  }
+
+private:
+  std::string path_;
+  std::vector<std::string> files_;
+};
+
+class test_config : public caf::actor_system_config {
+public:
+  test_config() {
+    register_message_types(*this);
+  }
+};
+
+news market_news(std::int32_t sentiment, const std::string& symbol = "") {
+  news n;
+  n.symbol = symbol;
+  n.sentiment = sentiment;
+  n.label = label_for(sentiment);
+  n.feed_incarnation = 1;
+  n.created_ns = mono_ns();
+  return n;
+}
+
+book_update update_at(const std::string& symbol, double last) {
+  static std::uint64_t sequence = 0;
+  book_update u;
+  u.symbol = symbol;
+  u.last = to_price(last);
+  u.bid = to_price(last - 0.01);
+  u.ask = to_price(last + 0.01);
+  u.bid_size = 100;
+  u.ask_size = 100;
+  u.feed_incarnation = 1;
+  u.feed_sequence = ++sequence;
+  u.tick_created_ns = mono_ns();
+  u.book_received_ns = u.tick_created_ns + 1;
+  return u;
+}
+
+execution_report outcome_of(const order& o, exec_status status,
+                            std::string reason = {}) {
+  execution_report r;
+  r.execution_id = "test-" + o.order_id;
+  r.order_id = o.order_id;
+  r.symbol = o.symbol;
+  r.dir = o.dir;
+  r.quantity = o.quantity;
+  r.order_price = o.limit_price;
+  r.execution_price = status == exec_status::filled ? o.limit_price : no_price;
+  r.status = status;
+  r.reason = std::move(reason);
+  r.timestamp_ns = wall_ns() / 1000 * 1000;
+  return r;
+}
+
+class strategy_test : public ::testing::Test {
+protected:
+  strategy_test() : orders_path(dir.file("orders.log")), orders_log(orders_path) {
+  }
+
+  ~strategy_test() override {
+    // A test that failed half-way leaves the strategy running; the system's
+    // destructor waits for it.
+    if (strategy)
+      caf::anon_send_exit(strategy, caf::exit_reason::user_shutdown);
+  }
+
+  /// Spawns the strategy for AAPL and MSFT (windows 2/4, quantity 10) and hands
+  /// it `self` as its OMS.
+  void start(std::int64_t drain_timeout_ms = 2000) {
+    strategy_section settings;
+    settings.book_source = "actor";
+    settings.short_window = 2;
+    settings.long_window = 4;
+    settings.quantity = 10;
+    settings.order_timeout_ms = 600'000; // never while a test runs
+    strategy = spawn_strategy(sys, settings, book_section{}, {"AAPL", "MSFT"},
+                              orders_log, metrics, drain_timeout_ms);
+    caf::anon_send(strategy, peer_atom::value, role::oms,
+                   caf::actor_cast<caf::actor>(self));
+  }
+
+  template <class T>
+  void send(const T& x) {
+    self->send(strategy, x);
+  }
+
+  void send_prices(const std::string& symbol, std::initializer_list<double> prices) {
+    for (auto p : prices)
+      send(update_at(symbol, p));
+  }
+
+  /// The next order the strategy sends, waiting at most `patience`.
+  std::optional<order> next_order() {
+    std::optional<order> got;
+    self->receive([&](order& o) { got = std::move(o); },
+                  caf::after(patience) >> [] {});
+    return got;
+  }
+
+  /// Asks the strategy to stop; true if it replied true.
+  bool stop() {
+    auto replied = false;
+    std::string failure;
+    self->request(strategy, patience, stop_atom::value)
+      .receive([&](bool ok) { replied = ok; },
+               [&](caf::error& err) { failure = sys.render(err); });
+    EXPECT_TRUE(failure.empty()) << failure;
+    return replied;
+  }
+
+  /// Waits for the strategy to terminate (after which its metrics and log are
+  /// final); true if it did.
+  bool await_termination() {
+    self->monitor(strategy);
+    auto down = false;
+    self->receive([&](caf::down_msg& msg) { down = msg.source == strategy; },
+                  caf::after(patience) >> [] {});
+    if (down)
+      strategy = nullptr;
+    return down;
+  }
+
+  /// Whether another order is already waiting in `self`'s mailbox.
+  bool order_pending() {
+    auto got = false;
+    self->receive([&](order&) { got = true; },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    return got;
+  }
+
+  std::vector<order> logged_orders() {
+    std::ifstream in{orders_path};
+    std::vector<order> out;
+    for (std::string line; std::getline(in, line);)
+      out.push_back(nlohmann::json::parse(line).get<order>());
+    return out;
+  }
+
+  // Destroyed in reverse: the system (which waits for the strategy) goes first,
+  // then the log and metrics the strategy writes to.
+  temp_dir dir;
+  std::string orders_path;
+  append_log orders_log;
+  strategy_metrics metrics;
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  caf::actor strategy;
+};
+
+} // namespace
+
+TEST_F(strategy_test, rising_prices_with_positive_news_send_one_buy_of_the_quantity) {
+  start();
+  send(market_news(75));
+  auto trigger = update_at("AAPL", 105);
+  send_prices("AAPL", {100, 101, 102});
+  send(trigger); // the fourth price fills the long window: SMA(2) > SMA(4)
+  auto o = next_order();
+  ASSERT_TRUE(o) << "no order within " << patience.count() << " s";
+  EXPECT_EQ(o->symbol, "AAPL");
+  EXPECT_EQ(o->dir, side::buy);
+  EXPECT_EQ(o->quantity, 10);
+  EXPECT_EQ(o->limit_price, trigger.ask); // BUY at the ask it saw
+  EXPECT_FALSE(o->order_id.empty());
+  EXPECT_EQ(o->tick_created_ns, trigger.tick_created_ns);
+  EXPECT_EQ(o->book_received_ns, trigger.book_received_ns);
+  EXPECT_GE(o->strategy_seen_ns, trigger.book_received_ns);
+  EXPECT_NEAR(static_cast<double>(o->timestamp_ns), static_cast<double>(wall_ns()),
+              60e9);
+}
+
+TEST_F(strategy_test, holds_back_while_an_order_is_outstanding_and_reverses_with_twice_the_quantity) {
+  start();
+  send(market_news(75));
+  send_prices("AAPL", {100, 101, 102, 105, 108});
+  auto buy = next_order();
+  ASSERT_TRUE(buy);
+  EXPECT_EQ(buy->dir, side::buy);
+  EXPECT_EQ(buy->quantity, 10);
+  // Still rising while the BUY is outstanding: these must not produce orders.
+  send_prices("AAPL", {110, 112});
+  send(outcome_of(*buy, exec_status::filled));
+  send(market_news(25));
+  auto trigger = update_at("AAPL", 100); // window 108 110 112 100: SMA(2) < SMA(4)
+  send(trigger);
+  // Messages are handled in order: an order from the extra rising prices would
+  // arrive before this one.
+  auto sell = next_order();
+  ASSERT_TRUE(sell);
+  EXPECT_EQ(sell->symbol, "AAPL");
+  EXPECT_EQ(sell->dir, side::sell);
+  EXPECT_EQ(sell->quantity, 20); // from +10 to -10
+  EXPECT_EQ(sell->limit_price, trigger.bid); // SELL at the bid it saw
+  EXPECT_NE(sell->order_id, buy->order_id);
+  send(outcome_of(*sell, exec_status::filled));
+  ASSERT_TRUE(stop());
+  ASSERT_TRUE(await_termination());
+  EXPECT_FALSE(order_pending());
+  EXPECT_EQ(metrics.orders_sent.get(), 2u);
+  EXPECT_EQ(metrics.fills.get(), 2u);
+  EXPECT_EQ(metrics.rejects.get(), 0u);
+  EXPECT_EQ(metrics.book_events.get(), 8u);
+  EXPECT_EQ(metrics.news_in.get(), 2u);
+  // The orders log holds one JSON line per order sent, in order.
+  auto logged = logged_orders();
+  ASSERT_EQ(logged.size(), 2u);
+  EXPECT_EQ(logged[0].order_id, buy->order_id);
+  EXPECT_EQ(logged[0].dir, side::buy);
+  EXPECT_EQ(logged[0].quantity, 10);
+  EXPECT_EQ(logged[0].limit_price, buy->limit_price);
+  EXPECT_EQ(logged[1].order_id, sell->order_id);
+  EXPECT_EQ(logged[1].dir, side::sell);
+  EXPECT_EQ(logged[1].quantity, 20);
+}
+
+TEST_F(strategy_test, rejected_order_leaves_the_position_so_the_next_buy_wants_the_full_quantity) {
+  start();
+  send(market_news(75));
+  send_prices("AAPL", {100, 101, 102, 105});
+  auto first = next_order();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->dir, side::buy);
+  send(outcome_of(*first, exec_status::rejected, "quantity exceeds the limit"));
+  send_prices("AAPL", {108});
+  auto second = next_order();
+  ASSERT_TRUE(second) << "no new order after the reject: the position moved";
+  EXPECT_EQ(second->dir, side::buy);
+  EXPECT_EQ(second->quantity, 10);
+  EXPECT_NE(second->order_id, first->order_id);
+  send(outcome_of(*second, exec_status::filled));
+  ASSERT_TRUE(stop());
+  ASSERT_TRUE(await_termination());
+  EXPECT_EQ(metrics.rejects.get(), 1u);
+  EXPECT_EQ(metrics.fills.get(), 1u);
+  EXPECT_EQ(metrics.orders_sent.get(), 2u);
+}
+
+TEST_F(strategy_test, rejected_reversal_keeps_the_long_position_and_retries_the_full_reversal) {
+  start();
+  send(market_news(75));
+  send_prices("AAPL", {100, 101, 102, 105});
+  auto buy = next_order();
+  ASSERT_TRUE(buy);
+  send(outcome_of(*buy, exec_status::filled));
+  send(market_news(25));
+  send_prices("AAPL", {104, 103, 90});
+  auto sell = next_order();
+  ASSERT_TRUE(sell);
+  EXPECT_EQ(sell->dir, side::sell);
+  EXPECT_EQ(sell->quantity, 20);
+  send(outcome_of(*sell, exec_status::rejected, "no price yet for AAPL"));
+  send_prices("AAPL", {85});
+  auto again = next_order();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->dir, side::sell);
+  EXPECT_EQ(again->quantity, 20); // still +10 -> -10
+}
+
+TEST_F(strategy_test, sends_no_order_before_any_news) {
+  start();
+  send_prices("AAPL", {100, 101, 102, 105, 108});
+  send(market_news(75));
+  auto trigger = update_at("AAPL", 111);
+  send(trigger);
+  auto o = next_order();
+  ASSERT_TRUE(o);
+  // The first order comes from the first price after the news.
+  EXPECT_EQ(o->limit_price, trigger.ask);
+  EXPECT_EQ(o->dir, side::buy);
+}
+
+TEST_F(strategy_test, symbol_news_overrides_market_news_for_that_symbol) {
+  start();
+  send(market_news(75));
+  send(market_news(25, "AAPL"));
+  send_prices("AAPL", {100, 101, 102, 105, 108}); // rising, but AAPL news is bad
+  send_prices("MSFT", {300, 301, 302, 305});      // rising, market news good
+  auto o = next_order();
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->symbol, "MSFT");
+  EXPECT_EQ(o->dir, side::buy);
+  send(outcome_of(*o, exec_status::filled));
+  send_prices("AAPL", {90}); // falling and bad news: sell short
+  auto short_sale = next_order();
+  ASSERT_TRUE(short_sale);
+  EXPECT_EQ(short_sale->symbol, "AAPL");
+  EXPECT_EQ(short_sale->dir, side::sell);
+  EXPECT_EQ(short_sale->quantity, 10);
+}
+
+TEST_F(strategy_test, report_for_an_unknown_order_does_not_move_the_position) {
+  start();
+  order fake;
+  fake.order_id = "not-ours-1";
+  fake.symbol = "AAPL";
+  fake.dir = side::buy;
+  fake.quantity = 10;
+  send(outcome_of(fake, exec_status::filled));
+  send(market_news(75));
+  send_prices("AAPL", {100, 101, 102, 105});
+  auto o = next_order();
+  ASSERT_TRUE(o) << "no order: the unknown fill moved the position to the target";
+  EXPECT_EQ(o->dir, side::buy);
+  EXPECT_EQ(o->quantity, 10);
+}
+
+TEST_F(strategy_test, stop_replies_true_and_terminates) {
+  start();
+  self->monitor(strategy);
+  ASSERT_TRUE(stop());
+  auto down = false;
+  self->receive([&](caf::down_msg& msg) { down = msg.source == strategy; },
+                caf::after(patience) >> [] {});
+  ASSERT_TRUE(down);
+  strategy = nullptr;
+  EXPECT_EQ(metrics.orders_sent.get(), 0u);
+}
+
+TEST_F(strategy_test, stop_gives_up_on_an_unanswered_order_after_the_drain_timeout) {
+  start(100);
+  send(market_news(75));
+  send_prices("AAPL", {100, 101, 102, 105});
+  auto o = next_order();
+  ASSERT_TRUE(o);
+  // Never answered: the drain ends at its 100 ms bound.
+  ASSERT_TRUE(stop());
+  ASSERT_TRUE(await_termination());
+  EXPECT_EQ(metrics.orders_sent.get(), 1u);
+  EXPECT_EQ(logged_orders().size(), 1u);
+}
+
+TEST_F(strategy_test, exit_message_terminates_it) {
+  start();
+  self->monitor(strategy);
+  caf::anon_send_exit(strategy, caf::exit_reason::user_shutdown);
+  auto down = false;
+  self->receive([&](caf::down_msg& msg) { down = msg.source == strategy; },
+                caf::after(patience) >> [] {});
+  ASSERT_TRUE(down);
+  strategy = nullptr;
+}
+
+} // namespace trading
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
