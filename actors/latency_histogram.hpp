@@ -17,6 +17,8 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
+#include <vector>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -210,6 +212,22 @@ struct percentile_summary {
 inline percentile_summary summarize(const latency_histogram& h) {
   return {h.count(),          h.percentile(50.0), h.percentile(90.0),
           h.percentile(99.0), h.percentile(99.9), h.max()};
+}
+
+/// Points of the distribution for a CDF plot: (percent, value) at fixed percents,
+/// denser in the tail, where latency stories are told.
+inline std::vector<std::pair<double, std::int64_t>>
+cdf_points(const latency_histogram& h) {
+  static constexpr double percents[] = {0.1,  1,    5,    10,   20,   30,
+                                        40,   50,   60,   70,   80,   90,
+                                        95,   97.5, 99,   99.5, 99.9, 99.95,
+                                        99.99, 100};
+  std::vector<std::pair<double, std::int64_t>> out;
+  if (h.count() == 0)
+    return out;
+  for (auto p : percents)
+    out.emplace_back(p, h.percentile(p));
+  return out;
 }
 
 } // namespace trading

@@ -18,7 +18,8 @@ using json = nlohmann::json;
 json percentiles(const latency_histogram& h) {
   auto s = summarize(h);
   return json{{"count", s.count}, {"p50", s.p50},   {"p90", s.p90},
-              {"p99", s.p99},     {"p999", s.p999}, {"max", s.max}};
+              {"p99", s.p99},     {"p999", s.p999}, {"max", s.max},
+              {"cdf", cdf_points(h)}};
 }
 
 double per_second(std::uint64_t from, std::uint64_t to, double seconds) {
