@@ -1,5 +1,6 @@
 #include "actors/oms.hpp"
 
+#include <memory>
 #include <optional>
 
 #include "caf/actor_system.hpp"
@@ -8,11 +9,13 @@
 
 #include "actors/append_log.hpp"
 #include "actors/execution_engine.hpp"
+#include "actors/diagnostics.hpp"
 #include "actors/market_models.hpp"
 #include "actors/metrics.hpp"
 #include "messages/atoms.hpp"
 #include "messages/type_ids.hpp"
 #include "nodes/config.hpp"
+#include "shm/book_segment.hpp"
 
 namespace trading {
 
@@ -23,6 +26,10 @@ struct oms_state {
 
   oms_metrics* metrics = nullptr;
   std::optional<execution_engine> engine;
+  // book_source shm: the segment, attached on first need and after a restart.
+  std::string shm_name;
+  std::unique_ptr<shm::segment_reader> reader;
+  std::string last_attach_error;
 };
 
 using self_ptr = caf::stateful_actor<oms_state>*;
@@ -38,17 +45,58 @@ void record_latency(oms_metrics& m, const order& x, nanos_t received_ns) {
   m.hop_strategy_to_oms.record(received_ns - x.strategy_seen_ns);
 }
 
-caf::behavior oms(self_ptr self, const oms_section& cfg,
+// Refreshes the engine's price for `symbol` from the shm slot. Without a segment
+// the engine keeps what it had (nothing at first: "no price yet").
+void read_price(oms_state& st, const std::string& symbol) {
+  if (st.reader && !st.reader->is_current())
+    st.reader.reset(); // the book node restarted: a new segment
+  if (!st.reader) {
+    auto result = shm::attach_reader(st.shm_name);
+    if (!result.reader) {
+      if (result.error != st.last_attach_error)
+        diagnose(oms_state::name, "no book: " + result.error);
+      st.last_attach_error = result.error;
+      return;
+    }
+    st.reader = std::move(result.reader);
+    st.last_attach_error.clear();
+  }
+  auto slot = st.reader->slot_of(symbol);
+  if (slot < 0)
+    return;
+  shm::book_entry e{};
+  try {
+    st.reader->read(static_cast<std::uint32_t>(slot), e);
+  } catch (const shm::segment_error& err) {
+    diagnose(oms_state::name, err.what());
+    st.reader.reset();
+    return;
+  }
+  if (e.feed_sequence == 0)
+    return; // never written
+  book_update top;
+  top.symbol = symbol;
+  top.bid = e.bid;
+  top.ask = e.ask;
+  st.engine->on_book(top);
+}
+
+caf::behavior oms(self_ptr self, const oms_section& cfg, std::string shm_name,
                   std::vector<std::string> symbols, append_log* trades_log,
                   oms_metrics* metrics) {
   auto& st = self->state;
   st.metrics = metrics;
+  if (cfg.book_source == "shm")
+    st.shm_name = std::move(shm_name);
   st.engine.emplace(std::move(symbols), cfg.max_quantity, new_incarnation_id(),
                     *trades_log, *metrics);
   return {
     [self](const order& x) {
-      record_latency(*self->state.metrics, x, mono_ns());
-      return self->state.engine->execute(x);
+      auto& st = self->state;
+      record_latency(*st.metrics, x, mono_ns());
+      if (!st.shm_name.empty())
+        read_price(st, x.symbol);
+      return st.engine->execute(x);
     },
     [self](const book_update& update) {
       self->state.metrics->book_updates_in.add();
@@ -65,9 +113,10 @@ caf::behavior oms(self_ptr self, const oms_section& cfg,
 } // namespace
 
 caf::actor spawn_oms(caf::actor_system& sys, const oms_section& cfg,
-                     std::vector<std::string> symbols, append_log& trades_log,
-                     oms_metrics& metrics) {
-  return sys.spawn(oms, cfg, std::move(symbols), &trades_log, &metrics);
+                     std::string shm_name, std::vector<std::string> symbols,
+                     append_log& trades_log, oms_metrics& metrics) {
+  return sys.spawn(oms, cfg, std::move(shm_name), std::move(symbols), &trades_log,
+                   &metrics);
 }
 
 } // namespace trading

@@ -359,6 +359,9 @@ std::vector<key_spec> make_schema() {
                   "pin the strategy's thread to this CPU (-1 = no pinning)",
                   ACCESS(strategy.cpu), between(-1, 1023)));
   // oms
+  s.push_back(key("oms.book_source", "",
+                  "shm: read prices from the segment per order; actor: book_update messages",
+                  ACCESS(oms.book_source), one_of({"shm", "actor"})));
   s.push_back(key("oms.trades_log", "path",
                   "JSON lines of every fill and reject (appended)",
                   ACCESS(oms.trades_log)));
@@ -497,7 +500,8 @@ void validate(const node_config& cfg, const std::string& where) {
   needs("strategy", "oms", cfg.peers.oms);
   if (cfg.strategy.book_source == "actor")
     needs("strategy", "book", cfg.peers.book);
-  needs("oms", "book", cfg.peers.book);
+  if (cfg.oms.book_source == "actor")
+    needs("oms", "book", cfg.peers.book);
 }
 
 node_config parse_document(const json& doc, const std::string& source,
@@ -576,14 +580,21 @@ std::string to_json_text(const node_config& cfg) {
 }
 
 std::string schema_markdown() {
+  // A '|' inside a cell (enum ranges) would end the cell.
+  auto cell = [](std::string text) {
+    for (auto pos = text.find('|'); pos != std::string::npos;
+         pos = text.find('|', pos + 2))
+      text.replace(pos, 1, "\\|");
+    return text;
+  };
   node_config defaults;
   std::ostringstream os;
   os << "| key | type | unit | default | range | meaning |\n"
         "| --- | --- | --- | --- | --- | --- |\n";
   for (auto& spec : schema())
     os << "| `" << spec.path << "` | " << spec.type << " | " << spec.unit
-       << " | `" << spec.read(defaults).dump() << "` | " << spec.range << " | "
-       << spec.doc << " |\n";
+       << " | `" << spec.read(defaults).dump() << "` | " << cell(spec.range)
+       << " | " << cell(spec.doc) << " |\n";
   return os.str();
 }
 

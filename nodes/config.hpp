@@ -96,6 +96,9 @@ struct strategy_section {
 };
 
 struct oms_section {
+  /// shm: read the price from the segment when an order arrives (same host);
+  /// actor: keep the book from book_update messages (any host).
+  std::string book_source = "actor";
   std::string trades_log = "trades.log";
   std::int64_t max_quantity = 100'000;
 };

@@ -117,7 +117,8 @@ hosted_actors spawn_hosted(caf::actor_system& sys, const node_config& cfg,
   if (cfg.hosts("book"))
     a.book = spawn_book_writer(sys, cfg.book, res.segment, m.book);
   if (cfg.hosts("oms"))
-    a.oms = spawn_oms(sys, cfg.oms, symbols_of(cfg), *res.trades_log, m.oms);
+    a.oms = spawn_oms(sys, cfg.oms, cfg.book.shm_name, symbols_of(cfg),
+                      *res.trades_log, m.oms);
   if (cfg.hosts("strategy"))
     a.strategy = spawn_strategy(sys, cfg.strategy, cfg.book, symbols_of(cfg),
                                 *res.orders_log, m.strategy,
@@ -126,7 +127,7 @@ hosted_actors spawn_hosted(caf::actor_system& sys, const node_config& cfg,
 }
 
 /// Hands each consumer the producers it needs that live in this process.
-void wire_local(const hosted_actors& a) {
+void wire_local(const node_config& cfg, const hosted_actors& a) {
   auto hand = [](const caf::actor& consumer, caf::atom_value role,
                  const caf::actor& producer) {
     if (consumer && producer)
@@ -136,7 +137,8 @@ void wire_local(const hosted_actors& a) {
   hand(a.strategy, role::news_feed, a.news_feed);
   hand(a.strategy, role::oms, a.oms);
   hand(a.strategy, role::book, a.book);
-  hand(a.oms, role::book, a.book);
+  if (cfg.oms.book_source == "actor")
+    hand(a.oms, role::book, a.book);
 }
 
 // -- peers ---------------------------------------------------------------------
@@ -190,7 +192,8 @@ std::vector<caf::actor> spawn_links(caf::actor_system& sys, const node_config& c
   want(a.strategy, "oms", role::oms, cfg.peers.oms);
   if (cfg.strategy.book_source == "actor")
     want(a.strategy, "book", role::book, cfg.peers.book);
-  want(a.oms, "book", role::book, cfg.peers.book);
+  if (cfg.oms.book_source == "actor")
+    want(a.oms, "book", role::book, cfg.peers.book);
   std::vector<caf::actor> out;
   for (auto& l : links)
     out.push_back(spawn_peer_link(sys, std::move(l), m));
@@ -340,7 +343,7 @@ int run_node(const node_config& cfg, double duration_s) {
   {
     caf::actor_system sys{sys_cfg};
     auto actors = spawn_hosted(sys, cfg, res, metrics);
-    wire_local(actors);
+    wire_local(cfg, actors);
     caf::actor entry;
     if (cfg.node.listen) {
       auto port = publish_entry(sys, cfg, actors, entry);
