@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Merges the benchmark outputs in DIR into DIR/results.json, writes
+DIR/latency_cdf.dat and DIR/latency_cdf.png (gnuplot), and prints a table.
+
+  bench/report.py DIR
+"""
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
+ROW_KEYS = ("name", "unit", "count", "p50", "p90", "p99", "p999", "max",
+            "payload_bytes", "profile", "method")
+
+
+def machine():
+    model = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {"cpu_model": model, "cores": os.cpu_count(), "kernel": platform.release()}
+
+
+def load_rows(out_dir):
+    rows = []
+    for name in ("micro_shm.json", "micro_actor.json"):
+        with open(os.path.join(out_dir, name)) as f:
+            rows += json.load(f)
+    with open(os.path.join(out_dir, "e2e.json")) as f:
+        e2e = json.load(f)
+    return rows + e2e["rows"], e2e
+
+
+def write_cdf(out_dir, rows):
+    """One block per latency (gnuplot `index`), value in ns against percentile."""
+    plotted = [r for r in rows if r.get("cdf")]
+    with open(os.path.join(out_dir, "latency_cdf.dat"), "w") as f:
+        f.write("# one block per latency row: latency_ns percentile\n")
+        for i, r in enumerate(plotted):
+            f.write(("\n\n" if i else "") + f"# {r['name']}\n")
+            for percent, value in r["cdf"]:
+                f.write(f"{max(value, 1)} {percent}\n")
+    return [r["name"] for r in plotted]
+
+
+def plot(out_dir, names, title):
+    script = f"""
+set terminal pngcairo size 1400,800 noenhanced
+set output '{os.path.join(out_dir, "latency_cdf.png")}'
+set title '{title}'
+set logscale x
+set format x '10^{{%L}}'
+set xlabel 'latency (ns, log scale)'
+set ylabel 'percentile'
+set yrange [0:100]
+set grid
+set key outside right
+names = "{' '.join(names)}"
+plot for [i=0:{len(names) - 1}] '{os.path.join(out_dir, "latency_cdf.dat")}' \\
+  index i using 1:2 with linespoints pointsize 0.6 title word(names, i+1)
+"""
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+
+
+def fmt(ns):
+    if ns >= 1_000_000:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1_000:
+        return f"{ns / 1e3:.1f} us"
+    return f"{ns} ns"
+
+
+def table(doc):
+    lines = [f"machine: {doc['machine']['cpu_model']}, {doc['machine']['cores']} cores, "
+             f"kernel {doc['machine']['kernel']}; {doc['date']}",
+             f"{'row':34} {'count':>8} {'p50':>10} {'p90':>10} {'p99':>10} "
+             f"{'p99.9':>10} {'max':>10}"]
+    for r in doc["results"]:
+        lines.append(f"{r['name']:34} {r['count']:>8} " + " ".join(
+            f"{fmt(r[k]):>10}" for k in ("p50", "p90", "p99", "p999", "max")))
+        for hop, v in r.get("hops", {}).items():
+            lines.append(f"  {hop:32} {'':>8} {fmt(v['p50']):>10} {'':>10} "
+                         f"{fmt(v['p99']):>10}")
+    t = doc["throughput"]
+    lines.append(f"throughput: all-in-one {t['ticks_per_s_all_in_one']:,.0f} ticks/s, "
+                 f"cluster {t['ticks_per_s_cluster']:,.0f} ticks/s (sustained)")
+    return "\n".join(lines)
+
+
+def main():
+    out_dir = sys.argv[1]
+    rows, e2e = load_rows(out_dir)
+    names = write_cdf(out_dir, rows)
+    doc = {"machine": machine(),
+           "date": datetime.datetime.now(datetime.timezone.utc).strftime(
+               "%Y-%m-%dT%H:%M:%SZ"),
+           "results": [{**{k: r[k] for k in ROW_KEYS},
+                        **({"hops": r["hops"]} if "hops" in r else {})} for r in rows],
+           "throughput": e2e["throughput"],
+           "throughput_runs": e2e.get("throughput_runs", [])}
+    with open(os.path.join(out_dir, "results.json"), "w") as f:
+        json.dump(doc, f, indent=2)
+    plot(out_dir, names, f"latency CDFs, {doc['machine']['cpu_model']}, {doc['date']}")
+    print(table(doc))
+
+
+if __name__ == "__main__":
+    main()
