@@ -117,13 +117,9 @@ caf::behavior book_writer(self_ptr self, const book_section& cfg,
   st.cfg = cfg;
   st.metrics = metrics;
   st.segment = std::move(segment);
-  st.subscribers.track(metrics->subscribers);
-  self->set_down_handler([self](caf::down_msg& msg) {
-    auto& st = self->state;
-    if (st.subscribers.remove(msg.source))
-      diagnose(book_writer_state::name,
-               "a subscriber went down (" + to_string(msg.reason) + ")");
-  });
+  st.subscribers.track(book_writer_state::name, metrics->subscribers);
+  self->set_down_handler(
+    [self](caf::down_msg& msg) { self->state.subscribers.remove(msg); });
   heartbeat(self);
   return {
     [self](const tick& t) { apply(self, t, mono_ns()); },
@@ -132,12 +128,7 @@ caf::behavior book_writer(self_ptr self, const book_section& cfg,
       for (auto& t : batch.ticks)
         apply(self, t, now);
     },
-    [self](subscribe_atom, caf::actor& who) {
-      if (self->state.subscribers.add(self, who))
-        diagnose(book_writer_state::name,
-                 "subscriber added (" + std::to_string(self->state.subscribers.size())
-                   + " now)");
-    },
+    [self](subscribe_atom, caf::actor& who) { self->state.subscribers.add(self, who); },
     [self](peer_atom, caf::atom_value role, caf::actor& who) {
       if (role != role::price_feed)
         return;

@@ -53,12 +53,9 @@ caf::behavior news_feed(self_ptr self, const news_feed_section& cfg,
                   static_cast<std::uint64_t>(cfg.seed),
                   static_cast<std::int32_t>(cfg.step),
                   static_cast<std::int32_t>(cfg.jump), cfg.jump_probability);
-  st.subscribers.track(metrics->subscribers);
-  self->set_down_handler([self](caf::down_msg& msg) {
-    if (self->state.subscribers.remove(msg.source))
-      diagnose(news_feed_state::name,
-               "a subscriber went down (" + to_string(msg.reason) + ")");
-  });
+  st.subscribers.track(news_feed_state::name, metrics->subscribers);
+  self->set_down_handler(
+    [self](caf::down_msg& msg) { self->state.subscribers.remove(msg); });
   auto interval = std::chrono::milliseconds(cfg.interval_ms);
   self->delayed_send(self, interval, timer_atom::value);
   return {

@@ -28,7 +28,7 @@ struct price_feed_state {
     metrics = &m;
     walk.emplace(cfg.symbols, static_cast<std::uint64_t>(cfg.seed),
                  cfg.volatility, cfg.spread_bps, new_incarnation_id());
-    subscribers.track(m.subscribers);
+    subscribers.track(name, m.subscribers);
     batch.ticks.reserve(walk->symbol_count()
                         * static_cast<std::size_t>(cfg.ticks_per_interval));
   }
@@ -77,20 +77,12 @@ void emit(self_ptr self) {
 caf::behavior price_feed(self_ptr self, const price_feed_section& cfg,
                          feed_metrics* metrics) {
   self->state.init(cfg, *metrics);
-  self->set_down_handler([self](caf::down_msg& msg) {
-    if (self->state.subscribers.remove(msg.source))
-      diagnose(price_feed_state::name, "a subscriber went down ("
-                                         + to_string(msg.reason) + ")");
-  });
+  self->set_down_handler(
+    [self](caf::down_msg& msg) { self->state.subscribers.remove(msg); });
   self->state.next_due_ns = mono_ns();
   self->send(self, timer_atom::value);
   return {
-    [self](subscribe_atom, caf::actor& who) {
-      if (self->state.subscribers.add(self, who))
-        diagnose(price_feed_state::name,
-                 "subscriber added (" + std::to_string(self->state.subscribers.size())
-                   + " now)");
-    },
+    [self](subscribe_atom, caf::actor& who) { self->state.subscribers.add(self, who); },
     [self](timer_atom) {
       if (!self->state.running)
         return;

@@ -8,19 +8,23 @@
 #include "caf/actor.hpp"
 #include "caf/local_actor.hpp"
 #include "caf/send.hpp"
+#include "caf/system_messages.hpp"
 
+#include "actors/diagnostics.hpp"
 #include "actors/metrics.hpp"
 
 namespace trading {
 
 class subscriber_list {
 public:
-  /// `gauge` (optional) always holds the current number of subscribers.
-  void track(counter& gauge) {
+  /// `owner` names the actor in log lines; `gauge` always holds the current
+  /// number of subscribers.
+  void track(const char* owner, counter& gauge) {
+    owner_ = owner;
     gauge_ = &gauge;
   }
 
-  /// Returns false for a handle that is invalid or already subscribed.
+  /// Monitors and adds `who`; false for an invalid or known handle.
   template <class Self>
   bool add(Self* self, const caf::actor& who) {
     if (!who || std::find(xs_.begin(), xs_.end(), who) != xs_.end())
@@ -28,16 +32,20 @@ public:
     self->monitor(who);
     xs_.push_back(who);
     publish_size();
+    diagnose(owner_, "subscriber added (" + std::to_string(xs_.size()) + " now)");
     return true;
   }
 
-  bool remove(const caf::actor_addr& who) {
-    auto i = std::find_if(xs_.begin(), xs_.end(),
-                          [&](const caf::actor& x) { return x.address() == who; });
+  /// Drops the subscriber a down message is about; false if it was none of ours.
+  bool remove(const caf::down_msg& msg) {
+    auto i = std::find_if(xs_.begin(), xs_.end(), [&](const caf::actor& x) {
+      return x.address() == msg.source;
+    });
     if (i == xs_.end())
       return false;
     xs_.erase(i);
     publish_size();
+    diagnose(owner_, "a subscriber went down (" + to_string(msg.reason) + ")");
     return true;
   }
 
@@ -60,6 +68,7 @@ private:
   }
 
   std::vector<caf::actor> xs_;
+  const char* owner_ = "producer";
   counter* gauge_ = nullptr;
 };
 

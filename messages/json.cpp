@@ -55,21 +55,17 @@ exec_status status_at(const json& j, const char* key) {
                               + "'");
 }
 
-} // namespace
-
-void to_json(json& j, const tick& x) {
-  j = json{{"symbol", x.symbol},
-           {"bid", to_double(x.bid)},
-           {"ask", to_double(x.ask)},
-           {"last", to_double(x.last)},
-           {"bid_size", x.bid_size},
-           {"ask_size", x.ask_size},
-           {"feed_incarnation", x.feed_incarnation},
-           {"sequence", x.sequence},
-           {"created_ns", x.created_ns}};
+// The quote fields that tick and book_update share.
+template <class Quote>
+json quote_json(const Quote& x) {
+  return json{{"symbol", x.symbol},          {"bid", to_double(x.bid)},
+              {"ask", to_double(x.ask)},     {"last", to_double(x.last)},
+              {"bid_size", x.bid_size},      {"ask_size", x.ask_size},
+              {"feed_incarnation", x.feed_incarnation}};
 }
 
-void from_json(const json& j, tick& x) {
+template <class Quote>
+void read_quote(const json& j, Quote& x) {
   j.at("symbol").get_to(x.symbol);
   x.bid = price_at(j, "bid");
   x.ask = price_at(j, "ask");
@@ -77,6 +73,18 @@ void from_json(const json& j, tick& x) {
   j.at("bid_size").get_to(x.bid_size);
   j.at("ask_size").get_to(x.ask_size);
   j.at("feed_incarnation").get_to(x.feed_incarnation);
+}
+
+} // namespace
+
+void to_json(json& j, const tick& x) {
+  j = quote_json(x);
+  j["sequence"] = x.sequence;
+  j["created_ns"] = x.created_ns;
+}
+
+void from_json(const json& j, tick& x) {
+  read_quote(j, x);
   j.at("sequence").get_to(x.sequence);
   j.at("created_ns").get_to(x.created_ns);
 }
@@ -108,26 +116,14 @@ void from_json(const json& j, news& x) {
 }
 
 void to_json(json& j, const book_update& x) {
-  j = json{{"symbol", x.symbol},
-           {"bid", to_double(x.bid)},
-           {"ask", to_double(x.ask)},
-           {"last", to_double(x.last)},
-           {"bid_size", x.bid_size},
-           {"ask_size", x.ask_size},
-           {"feed_incarnation", x.feed_incarnation},
-           {"feed_sequence", x.feed_sequence},
-           {"tick_created_ns", x.tick_created_ns},
-           {"book_received_ns", x.book_received_ns}};
+  j = quote_json(x);
+  j["feed_sequence"] = x.feed_sequence;
+  j["tick_created_ns"] = x.tick_created_ns;
+  j["book_received_ns"] = x.book_received_ns;
 }
 
 void from_json(const json& j, book_update& x) {
-  j.at("symbol").get_to(x.symbol);
-  x.bid = price_at(j, "bid");
-  x.ask = price_at(j, "ask");
-  x.last = price_at(j, "last");
-  j.at("bid_size").get_to(x.bid_size);
-  j.at("ask_size").get_to(x.ask_size);
-  j.at("feed_incarnation").get_to(x.feed_incarnation);
+  read_quote(j, x);
   j.at("feed_sequence").get_to(x.feed_sequence);
   j.at("tick_created_ns").get_to(x.tick_created_ns);
   j.at("book_received_ns").get_to(x.book_received_ns);
