@@ -169,10 +169,12 @@ def main():
     duration = 8 if args.quick else 20
     rows = tick_to_trade_rows(duration, workdir)
     runs = []
-    rates = ([250_000, 1_000_000, 2_000_000] if args.quick
-             else [250_000, 500_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000])
-    cluster_rates = ([100_000, 200_000, 400_000] if args.quick
-                     else [100_000, 200_000, 300_000, 500_000, 750_000, 1_000_000])
+    # Ascending from a rate any healthy build sustains, so a figure is always
+    # measured, up to past the goals (1 M in one process, 200 k across four).
+    rates = ([100_000, 1_000_000, 2_000_000] if args.quick
+             else [100_000, 500_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000])
+    cluster_rates = ([50_000, 200_000, 400_000] if args.quick
+                     else [50_000, 100_000, 200_000, 300_000, 500_000, 750_000])
     result = {"rows": rows,
               "throughput": {
                   "ticks_per_s_all_in_one": throughput("all_in_one", rates, 5, workdir, runs),

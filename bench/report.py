@@ -53,7 +53,8 @@ set terminal pngcairo size 1400,800 noenhanced
 set output '{os.path.join(out_dir, "latency_cdf.png")}'
 set title '{title}'
 set logscale x
-set format x '10^{{%L}}'
+set xtics ('10 ns' 10, '100 ns' 100, '1 us' 1e3, '10 us' 1e4, '100 us' 1e5, \
+           '1 ms' 1e6, '10 ms' 1e7, '100 ms' 1e8)
 set xlabel 'latency (ns, log scale)'
 set ylabel 'percentile'
 set yrange [0:100]

@@ -1,0 +1,710 @@
+// Micro benchmarks of CAF 0.17 message passing, the way our node uses it:
+//
+//   actor_local_one_way   sender actor -> receiver actor, one actor_system
+//   actor_local_rtt       scoped_actor request -> echo actor -> response
+//   actor_remote_one_way  driver in this process -> receiver actor in another
+//                         process, over the middleman on 127.0.0.1
+//   actor_remote_rtt      scoped_actor request -> echo actor in the other
+//                         process -> response
+//
+// Flags as in micro_shm: --rows_out=FILE, --quick, --no_pin, and Google
+// Benchmark's own.
+//
+// All rows are paced (the next message leaves only after the previous one was
+// recorded), so they measure latency, not throughput. Every message is the same
+// trading::tick, its symbol padded so that the serialized message is close to
+// remote_payload_bytes (the size micro_shm's TCP echo uses); payload_bytes
+// reports the size measured with caf::binary_serializer.
+//
+// Processes: the remote host is forked at the very start of main, before this
+// process builds any actor_system (CAF's threads do not survive a fork). It
+// builds its own system only when the first remote row asks for it (a byte on
+// a pipe), publishes an entry actor on 127.0.0.1, port 0, and writes the port
+// back. The entry actor records one-way latencies into a histogram in
+// MAP_SHARED memory and hands out its echo actor. CLOCK_MONOTONIC is shared by
+// both processes. The host dies with us (PR_SET_PDEATHSIG), after an alarm at
+// the latest, and is reaped at the end.
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "caf/all.hpp"
+#include "caf/io/all.hpp"
+
+#include "actors/latency_histogram.hpp"
+#include "bench/bench_rows.hpp"
+#include "messages/market.hpp"
+#include "messages/type_ids.hpp"
+#include "messages/types.hpp"
+
+namespace {
+
+using namespace trading;
+using namespace trading::bench;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+/// driver -> remote entry actor: answers with the host's echo actor.
+using echo_lookup_atom = caf::atom_constant<caf::atom("benchecho")>;
+
+// -- settings -------------------------------------------------------------------
+
+// What notes/caf-0.17.md found best on 2 cores: the sharing scheduler (a
+// condition-variable wake-up, ~2 % CPU idle) and no middleman worker threads.
+constexpr std::size_t local_threads = 2;  // one process on both CPUs
+constexpr std::size_t remote_threads = 1; // each process pinned to one CPU
+
+row_collector rows;
+unsigned child_lifetime_s = 900;
+constexpr auto request_timeout = seconds(5); // the one-off echo lookup
+constexpr auto wait_timeout = seconds(10);   // paced waits, watchdogs
+
+void configure(caf::actor_system_config& cfg, std::size_t threads,
+               bool middleman) {
+  register_message_types(cfg);
+  if (middleman)
+    cfg.load<caf::io::middleman>();
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  cfg.set("scheduler.max-threads", static_cast<std::int64_t>(threads));
+  if (middleman)
+    cfg.set("middleman.workers", std::int64_t{0});
+}
+
+// The settings the system really runs with (read back, so a misspelled key
+// shows up in the profile instead of passing silently).
+std::string describe(caf::actor_system& sys, bool middleman) {
+  auto policy = caf::get_or(sys.config(), "scheduler.policy",
+                            caf::atom("?"));
+  std::string s = "scheduler.policy=" + caf::to_string(policy)
+                  + ", scheduler threads="
+                  + std::to_string(sys.scheduler().num_workers());
+  if (middleman)
+    s += ", middleman.workers="
+         + std::to_string(caf::get_or(sys.config(), "middleman.workers",
+                                      std::int64_t{-1}));
+  return s;
+}
+
+// -- payload ----------------------------------------------------------------------
+
+tick make_tick(std::string symbol) {
+  tick t;
+  t.symbol = std::move(symbol);
+  t.bid = to_price(100.25);
+  t.ask = to_price(100.27);
+  t.last = to_price(100.26);
+  t.bid_size = 300;
+  t.ask_size = 500;
+  t.feed_incarnation = 1;
+  return t;
+}
+
+std::size_t serialized_size(caf::actor_system& sys, const tick& t) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  auto msg = caf::make_message(t);
+  if (auto err = sink(msg)) {
+    std::fprintf(stderr, "serializing a tick failed: %s\n",
+                 sys.render(err).c_str());
+    return 0;
+  }
+  return buf.size();
+}
+
+struct payload_info {
+  std::string symbol;
+  std::size_t bytes = 0;
+};
+
+// The padded symbol and the serialized size of a message holding one tick.
+const payload_info& payload(caf::actor_system& sys) {
+  static std::optional<payload_info> info;
+  if (!info) {
+    // The symbol is a length prefix plus its bytes: the size grows by one per
+    // character (while the length fits one varint byte).
+    auto base = serialized_size(sys, make_tick("B"));
+    std::size_t len = 1;
+    if (base > 0 && base - 1 < remote_payload_bytes)
+      len = std::max<std::size_t>(1, remote_payload_bytes - (base - 1));
+    std::string symbol = "BENCH";
+    symbol.resize(std::max<std::size_t>(len, symbol.size()), 'X');
+    symbol.resize(len);
+    info = payload_info{symbol, serialized_size(sys, make_tick(symbol))};
+  }
+  return *info;
+}
+
+// -- helpers ----------------------------------------------------------------------
+
+void report_percentiles(benchmark::State& state, const latency_histogram& h) {
+  state.counters["p50_ns"] = static_cast<double>(h.percentile(50.0));
+  state.counters["p99_ns"] = static_cast<double>(h.percentile(99.0));
+}
+
+nanos_t elapsed_since(nanos_t t0) {
+  return std::max<nanos_t>(1, mono_ns() - t0);
+}
+
+// Waits (yielding the CPU to the actor threads) until `counter` reaches `n`.
+bool await_count(const std::atomic<std::uint64_t>& counter, std::uint64_t n) {
+  return spin_until(
+    [&] { return counter.load(std::memory_order_acquire) >= n; },
+    wait_timeout, 1);
+}
+
+// Ends the process if a blocking wait without a timeout of its own stalls: no
+// beat() for `limit` prints why and _exits (the host dies with us).
+//
+// Why round trips use no request timeout: a blocking actor does not cancel the
+// timeout of a request that was answered (checked on 0.17.6). Each one later
+// lands in the scoped_actor's mailbox as a stale message that receive() skips
+// but keeps, so after `timeout` every receive scans all of them (quadratic: 100
+// to 700 us per request after 60 k requests with a 100 ms timeout) and each
+// one wakes the waiting driver spuriously.
+class watchdog {
+public:
+  watchdog(std::string what, std::chrono::seconds limit)
+    : what_(std::move(what)), limit_(limit), thread_([this] { run(); }) {
+  }
+
+  ~watchdog() {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  void beat() noexcept {
+    beats_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+private:
+  void run() {
+    std::unique_lock<std::mutex> lock{mtx_};
+    auto last = beats_.load(std::memory_order_relaxed);
+    auto last_change = std::chrono::steady_clock::now();
+    while (!cv_.wait_for(lock, milliseconds(250), [this] { return stop_; })) {
+      auto now = std::chrono::steady_clock::now();
+      auto b = beats_.load(std::memory_order_relaxed);
+      if (b != last) {
+        last = b;
+        last_change = now;
+      } else if (now - last_change > limit_) {
+        std::fprintf(stderr, "%s: no progress for %lld s, giving up\n",
+                     what_.c_str(), static_cast<long long>(limit_.count()));
+        std::fflush(nullptr);
+        ::_exit(3);
+      }
+    }
+  }
+
+  std::string what_;
+  std::chrono::seconds limit_;
+  std::atomic<std::uint64_t> beats_{0};
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_; // last: starts after the members above exist
+};
+
+// One request/response round trip; -1 on error. No request timeout (see
+// watchdog): the caller holds a watchdog.
+nanos_t round_trip(caf::scoped_actor& self, const caf::actor& echo,
+                   const tick& t) {
+  nanos_t rtt = -1;
+  auto t0 = mono_ns();
+  self->request(echo, caf::infinite, t)
+    .receive([&](tick&) { rtt = elapsed_since(t0); },
+             [&](caf::error&) { rtt = -1; });
+  return rtt;
+}
+
+caf::behavior echo_actor() {
+  return {
+    [](tick& t) -> tick { return std::move(t); },
+  };
+}
+
+// -- actor_local_one_way -------------------------------------------------------------
+
+void bm_actor_local_one_way(benchmark::State& state) {
+  auto hist = std::make_unique<latency_histogram>(); // outlives the system
+  std::atomic<std::uint64_t> received{0};
+  caf::actor_system_config cfg;
+  configure(cfg, local_threads, false);
+  caf::actor_system sys{cfg};
+  const auto& pay = payload(sys);
+  auto* h = hist.get();
+  auto* count = &received;
+  auto receiver = sys.spawn([h, count]() -> caf::behavior {
+    return {
+      [h, count](const tick& t) {
+        h->record(elapsed_since(t.created_ns));
+        count->fetch_add(1, std::memory_order_release);
+      },
+    };
+  });
+  auto sender = sys.spawn(
+    [receiver](caf::event_based_actor* self) -> caf::behavior {
+      return {
+        [self, receiver](tick& t) {
+          t.created_ns = mono_ns();
+          self->send(receiver, std::move(t));
+        },
+      };
+    });
+  auto t = make_tick(pay.symbol);
+  std::uint64_t seq = 0;
+  auto one = [&] {
+    t.sequence = ++seq;
+    caf::anon_send(sender, t);
+    return await_count(received, seq);
+  };
+  bool ok = true;
+  for (std::size_t i = 0; ok && i < warmup_samples; ++i)
+    ok = one();
+  hist->reset(); // the receiver is idle: everything sent was recorded
+  for (auto _ : state)
+    if (!ok || !(ok = one()))
+      break;
+  caf::anon_send_exit(sender, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(receiver, caf::exit_reason::user_shutdown);
+  if (!ok) {
+    state.SkipWithError("a message was not received in time");
+    return;
+  }
+  report_percentiles(state, *hist);
+  rows.add("actor_local_one_way", *hist,
+           "one operation (sender actor stamps mono_ns, receiver actor "
+           "records now - stamp; paced)",
+           "one process, unpinned, " + describe(sys, false), pay.bytes);
+}
+
+// -- actor_local_rtt ------------------------------------------------------------------
+
+void bm_actor_local_rtt(benchmark::State& state) {
+  auto hist = std::make_unique<latency_histogram>();
+  caf::actor_system_config cfg;
+  configure(cfg, local_threads, false);
+  caf::actor_system sys{cfg};
+  const auto& pay = payload(sys);
+  auto echo = sys.spawn(echo_actor);
+  bool ok = true;
+  {
+    caf::scoped_actor self{sys};
+    watchdog dog{"actor_local_rtt", wait_timeout};
+    auto t = make_tick(pay.symbol);
+    for (std::size_t i = 0; ok && i < warmup_samples; ++i) {
+      ok = round_trip(self, echo, t) > 0;
+      dog.beat();
+    }
+    for (auto _ : state) {
+      nanos_t rtt = ok ? round_trip(self, echo, t) : -1;
+      if (rtt < 0) {
+        ok = false;
+        break;
+      }
+      hist->record(rtt);
+      dog.beat();
+    }
+  }
+  caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
+  if (!ok) {
+    state.SkipWithError("a request failed or timed out");
+    return;
+  }
+  report_percentiles(state, *hist);
+  rows.add("actor_local_rtt", *hist,
+           "one operation (scoped_actor request(...).receive() to an echo "
+           "actor)",
+           "one process, unpinned, " + describe(sys, false), pay.bytes);
+}
+
+// -- the remote host process ---------------------------------------------------------
+
+// Lives in MAP_SHARED memory created before the fork.
+struct remote_shared {
+  latency_histogram hist;                 // written by the host only
+  std::atomic<std::uint64_t> received{0}; // ticks the host's entry recorded
+};
+
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
+
+caf::behavior entry_actor(caf::event_based_actor*, remote_shared* sh,
+                          caf::actor echo) {
+  return {
+    [sh](const tick& t) {
+      sh->hist.record(elapsed_since(t.created_ns));
+      sh->received.fetch_add(1, std::memory_order_release);
+    },
+    [echo](echo_lookup_atom) { return echo; },
+  };
+}
+
+struct host_reply {
+  std::uint16_t port = 0; // 0: publish failed
+  char profile[200] = {};
+};
+
+bool write_full(int fd, const void* p, std::size_t n) {
+  auto* c = static_cast<const char*>(p);
+  while (n > 0) {
+    auto w = ::write(fd, c, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return false;
+    c += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return true;
+}
+
+// Reads exactly n bytes within `timeout_ms` overall (-1: no limit).
+bool read_full(int fd, void* p, std::size_t n, int timeout_ms) {
+  auto* c = static_cast<char*>(p);
+  while (n > 0) {
+    pollfd pfd{fd, POLLIN, 0};
+    int r = ::poll(&pfd, 1, timeout_ms);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      return false;
+    auto got = ::read(fd, c, n);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got <= 0)
+      return false;
+    c += got;
+    n -= static_cast<std::size_t>(got);
+  }
+  return true;
+}
+
+// The child: waits for 'S', builds its system, publishes, replies, waits for
+// 'Q' (or the end of the pipe). Never returns.
+[[noreturn]] void host_main(int cmd_fd, int reply_fd, remote_shared* sh) {
+  char c = 0;
+  if (!read_full(cmd_fd, &c, 1, -1) || c != 'S')
+    ::_exit(0); // no remote row ran
+  {
+    caf::actor_system_config cfg;
+    configure(cfg, remote_threads, true);
+    caf::actor_system sys{cfg};
+    auto echo = sys.spawn(echo_actor);
+    auto entry = sys.spawn(entry_actor, sh, echo);
+    host_reply reply;
+    auto port = sys.middleman().publish(entry, 0, "127.0.0.1", true);
+    if (port)
+      reply.port = *port;
+    else
+      std::fprintf(stderr, "remote host: publish failed: %s\n",
+                   sys.render(port.error()).c_str());
+    auto profile = describe(sys, true);
+    profile.copy(reply.profile, sizeof(reply.profile) - 1);
+    write_full(reply_fd, &reply, sizeof(reply));
+    while (read_full(cmd_fd, &c, 1, -1) && c != 'Q')
+      ; // ignore anything else
+    caf::anon_send_exit(entry, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
+  } // the system's destructor joins its threads
+  ::_exit(0);
+}
+
+class remote_host {
+public:
+  // Call before this process builds any actor_system.
+  void fork_host(int cpu) {
+    int cmd[2];
+    int reply[2];
+    if (::pipe2(cmd, O_CLOEXEC) != 0)
+      return;
+    if (::pipe2(reply, O_CLOEXEC) != 0) {
+      ::close(cmd[0]);
+      ::close(cmd[1]);
+      return;
+    }
+    const pid_t parent = ::getpid();
+    std::fflush(nullptr);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      become_child(parent, cpu, child_lifetime_s);
+      ::close(cmd[1]);
+      ::close(reply[0]);
+      host_main(cmd[0], reply[1], sh_.get());
+    }
+    ::close(cmd[0]);
+    ::close(reply[1]);
+    if (pid_ < 0) {
+      ::close(cmd[1]);
+      ::close(reply[0]);
+      return;
+    }
+    cmd_fd_ = cmd[1];
+    reply_fd_ = reply[0];
+    cpu_ = cpu;
+  }
+
+  // Starts the host's actor system once; returns its port, 0 on failure.
+  std::uint16_t port() {
+    if (!started_ && cmd_fd_ >= 0) {
+      started_ = true;
+      host_reply reply;
+      if (write_full(cmd_fd_, "S", 1)
+          && read_full(reply_fd_, &reply, sizeof(reply), 30'000)) {
+        port_ = reply.port;
+        reply.profile[sizeof(reply.profile) - 1] = '\0';
+        profile_ = reply.profile;
+      }
+    }
+    return port_;
+  }
+
+  const std::string& profile() const { return profile_; }
+  int cpu() const { return cpu_; }
+  remote_shared* shared() const { return sh_.get(); }
+
+  // Tells the host to shut down and reaps it (SIGKILL after a grace period).
+  void stop() {
+    if (cmd_fd_ >= 0) {
+      write_full(cmd_fd_, "Q", 1);
+      ::close(cmd_fd_);
+      cmd_fd_ = -1;
+    }
+    if (pid_ > 0) {
+      reap_child(pid_, milliseconds(5000));
+      pid_ = -1;
+    }
+    if (reply_fd_ >= 0) {
+      ::close(reply_fd_);
+      reply_fd_ = -1;
+    }
+  }
+
+  ~remote_host() { stop(); }
+
+private:
+  shared_object<remote_shared> sh_;
+  pid_t pid_ = -1;
+  int cmd_fd_ = -1;
+  int reply_fd_ = -1;
+  int cpu_ = -1;
+  bool started_ = false;
+  std::uint16_t port_ = 0;
+  std::string profile_;
+};
+
+std::unique_ptr<remote_host> host;
+
+std::string cpu_text(int cpu) {
+  return cpu < 0 ? std::string{"unpinned"} : "CPU " + std::to_string(cpu);
+}
+
+// remote_actor fails at once if nobody listens: retry with backoff (~5 s).
+caf::expected<caf::actor> connect(caf::actor_system& sys, std::uint16_t port) {
+  auto delay = milliseconds(10);
+  for (int attempt = 1;; ++attempt) {
+    auto x = sys.middleman().remote_actor("127.0.0.1", port);
+    if (x || attempt == 10)
+      return x;
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, milliseconds(1000));
+  }
+}
+
+std::string remote_profile(caf::actor_system& sys, int my_cpu) {
+  return "two processes on 127.0.0.1; sender: " + cpu_text(my_cpu) + ", "
+         + describe(sys, true) + "; receiver: " + cpu_text(host->cpu()) + ", "
+         + host->profile();
+}
+
+// -- actor_remote_one_way --------------------------------------------------------------
+
+void bm_actor_remote_one_way(benchmark::State& state) {
+  affinity_guard restore;
+  const int my_cpu = cpu_pair().first;
+  pin_current_thread(my_cpu); // before the system: its threads inherit it
+  auto port = host->port();
+  if (port == 0) {
+    state.SkipWithError("the remote host did not start");
+    return;
+  }
+  auto* sh = host->shared();
+  bool ok = true;
+  std::string profile;
+  std::size_t payload_bytes = 0;
+  {
+    caf::actor_system_config cfg;
+    configure(cfg, remote_threads, true);
+    caf::actor_system sys{cfg};
+    auto entry = [&] {
+      watchdog dog{"remote_actor", seconds(30)}; // it may block on a mute peer
+      return connect(sys, port);
+    }();
+    if (!entry) {
+      state.SkipWithError(("remote_actor: " + sys.render(entry.error())).c_str());
+      return;
+    }
+    const auto& pay = payload(sys);
+    payload_bytes = pay.bytes;
+    profile = remote_profile(sys, my_cpu);
+    // The host is idle between rows: nothing is in flight.
+    sh->received.store(0, std::memory_order_relaxed);
+    sh->hist.reset();
+    auto t = make_tick(pay.symbol);
+    std::uint64_t seq = 0;
+    auto one = [&] {
+      t.sequence = ++seq;
+      t.created_ns = mono_ns();
+      caf::anon_send(*entry, t);
+      return await_count(sh->received, seq);
+    };
+    for (std::size_t i = 0; ok && i < warmup_samples; ++i)
+      ok = one();
+    sh->hist.reset(); // paced: the host recorded everything sent so far
+    for (auto _ : state)
+      if (!ok || !(ok = one()))
+        break;
+  }
+  if (!ok) {
+    state.SkipWithError("a tick was not received in time");
+    return;
+  }
+  report_percentiles(state, sh->hist);
+  rows.add("actor_remote_one_way", sh->hist,
+           "one operation (driver stamps tick.created_ns and sends; the "
+           "receiver actor in the other process records now - created_ns; "
+           "paced)",
+           profile, payload_bytes);
+}
+
+// -- actor_remote_rtt ------------------------------------------------------------------
+
+void bm_actor_remote_rtt(benchmark::State& state) {
+  affinity_guard restore;
+  const int my_cpu = cpu_pair().first;
+  pin_current_thread(my_cpu);
+  auto port = host->port();
+  if (port == 0) {
+    state.SkipWithError("the remote host did not start");
+    return;
+  }
+  auto hist = std::make_unique<latency_histogram>();
+  bool ok = true;
+  std::string why;
+  std::string profile;
+  std::size_t payload_bytes = 0;
+  {
+    caf::actor_system_config cfg;
+    configure(cfg, remote_threads, true);
+    caf::actor_system sys{cfg};
+    auto entry = [&] {
+      watchdog dog{"remote_actor", seconds(30)}; // it may block on a mute peer
+      return connect(sys, port);
+    }();
+    if (!entry) {
+      state.SkipWithError(("remote_actor: " + sys.render(entry.error())).c_str());
+      return;
+    }
+    const auto& pay = payload(sys);
+    payload_bytes = pay.bytes;
+    profile = remote_profile(sys, my_cpu);
+    caf::actor echo;
+    { // its own scoped_actor: the stale timeout goes to a dead actor
+      caf::scoped_actor lookup{sys};
+      lookup->request(*entry, request_timeout, echo_lookup_atom::value)
+        .receive([&](caf::actor& a) { echo = std::move(a); },
+                 [&](caf::error& err) { why = sys.render(err); });
+    }
+    if (!echo) {
+      state.SkipWithError(("echo lookup failed: " + why).c_str());
+      return;
+    }
+    caf::scoped_actor self{sys};
+    watchdog dog{"actor_remote_rtt", wait_timeout};
+    auto t = make_tick(pay.symbol);
+    for (std::size_t i = 0; ok && i < warmup_samples; ++i) {
+      ok = round_trip(self, echo, t) > 0;
+      dog.beat();
+    }
+    for (auto _ : state) {
+      nanos_t rtt = ok ? round_trip(self, echo, t) : -1;
+      if (rtt < 0) {
+        ok = false;
+        break;
+      }
+      hist->record(rtt);
+      dog.beat();
+    }
+  }
+  if (!ok) {
+    state.SkipWithError("a request failed or timed out");
+    return;
+  }
+  report_percentiles(state, *hist);
+  rows.add("actor_remote_rtt", *hist,
+           "one operation (scoped_actor request(...).receive() to an echo "
+           "actor in the other process)",
+           profile, payload_bytes);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto flags = take_bench_flags(argc, argv);
+  if (!flags.ok)
+    return 2;
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv))
+    return 2;
+  child_lifetime_s = flags.quick ? 180 : 900;
+  set_pinning(flags.pin);
+
+  // Fork the remote host first: no actor_system exists in this process yet.
+  host = std::make_unique<remote_host>();
+  host->fork_host(cpu_pair().second);
+
+  auto n = [&](std::size_t full, std::size_t quick) {
+    return static_cast<benchmark::IterationCount>(
+      sample_count(flags, full, quick));
+  };
+  benchmark::RegisterBenchmark("actor_local_one_way", bm_actor_local_one_way)
+    ->Iterations(n(200'000, 5'000))
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+  benchmark::RegisterBenchmark("actor_local_rtt", bm_actor_local_rtt)
+    ->Iterations(n(500'000, 5'000))
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+  benchmark::RegisterBenchmark("actor_remote_one_way", bm_actor_remote_one_way)
+    ->Iterations(n(200'000, 5'000))
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+  benchmark::RegisterBenchmark("actor_remote_rtt", bm_actor_remote_rtt)
+    ->Iterations(n(200'000, 5'000))
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  host->stop();
+  return emit_rows(rows.rows(), flags.rows_out) ? 0 : 1;
+}
