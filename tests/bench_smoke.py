@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Runs `bench/run --quick --no-build` into a temporary directory and checks what it
+wrote: every row, enough samples, ordered percentiles, a fresh date, both
+throughput figures and the plot. It asserts no timing."""
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROWS = ["shm_read", "shm_cross_process", "actor_local_one_way", "actor_local_rtt",
+        "actor_remote_one_way", "actor_remote_rtt", "tcp_loopback_rtt",
+        "tick_to_trade_all_in_one_shm", "tick_to_trade_all_in_one_actor",
+        "tick_to_trade_cluster_shm", "tick_to_trade_cluster_actor"]
+KEYS = ["name", "unit", "count", "p50", "p90", "p99", "p999", "max", "payload_bytes",
+        "profile", "method"]
+HOPS = ["feed_to_book", "book_to_strategy", "strategy_to_oms"]
+
+
+def check(cond, what):
+    if not cond:
+        print(f"bench smoke test FAILED: {what}")
+        sys.exit(1)
+
+
+def main():
+    started = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    out = tempfile.mkdtemp(prefix="bench_smoke_")
+    run = subprocess.run(["bench/run", "--quick", "--no-build", "--out", out],
+                         capture_output=True, text=True, timeout=540)
+    print(run.stdout[-6000:], run.stderr[-3000:])
+    check(run.returncode == 0, f"bench/run exited {run.returncode}")
+    doc = json.load(open(os.path.join(out, "results.json")))
+    for key in ("cpu_model", "cores", "kernel"):
+        check(key in doc["machine"], f"machine.{key} missing")
+    date = datetime.datetime.strptime(doc["date"], "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=datetime.timezone.utc)
+    check(date >= started, f"date {doc['date']} is before the test started ({started})")
+    rows = {r["name"]: r for r in doc["results"]}
+    for name in ROWS:
+        check(name in rows, f"row {name} missing")
+        r = rows[name]
+        for key in KEYS:
+            check(key in r, f"{name}: key {key} missing")
+        check(r["unit"] == "ns", f"{name}: unit {r['unit']}")
+        check(r["count"] >= 1000, f"{name}: count {r['count']} < 1000")
+        check(0 < r["p50"] <= r["p90"] <= r["p99"] <= r["p999"] <= r["max"],
+              f"{name}: percentiles not ordered: {r}")
+        if name.startswith("tick_to_trade"):
+            for hop in HOPS:
+                check(hop in r.get("hops", {}), f"{name}: hop {hop} missing")
+                check(0 < r["hops"][hop]["p50"] <= r["hops"][hop]["p99"],
+                      f"{name}: hop {hop} not ordered")
+    for key in ("ticks_per_s_all_in_one", "ticks_per_s_cluster"):
+        check(doc["throughput"].get(key, 0) > 0, f"throughput.{key} not > 0")
+    png = os.path.join(out, "latency_cdf.png")
+    check(os.path.getsize(png) > 1000 and open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n",
+          "latency_cdf.png is not a PNG")
+    check(os.path.getsize(os.path.join(out, "latency_cdf.dat")) > 0, "empty latency_cdf.dat")
+    print("bench smoke test passed: 11 rows, both throughput figures, the plot")
+
+
+if __name__ == "__main__":
+    main()
