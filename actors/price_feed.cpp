@@ -44,18 +44,27 @@ struct price_feed_state {
 
 using self_ptr = caf::stateful_actor<price_feed_state>*;
 
-// Re-arms the timer against an absolute deadline, so the tick rate does not drift
-// with the time each interval takes; a late interval fires at once.
+// Re-arms the timer against an absolute schedule, so the offered rate does not
+// drift with timer lateness: a late interval fires at once and the feed catches
+// up. After a long stall (a stopped process) it skips ahead instead of bursting.
 void arm_timer(self_ptr self) {
+  constexpr std::int64_t max_intervals_behind = 100;
   auto& st = self->state;
-  st.next_due_ns += st.cfg.interval_us * 1000;
-  auto wait = st.next_due_ns - mono_ns();
-  if (wait <= 0) {
-    st.next_due_ns = mono_ns();
-    self->send(self, timer_atom::value);
-  } else {
-    self->delayed_send(self, std::chrono::nanoseconds(wait), timer_atom::value);
+  auto interval_ns = st.cfg.interval_us * 1000;
+  st.next_due_ns += interval_ns;
+  auto now = mono_ns();
+  auto wait = st.next_due_ns - now;
+  if (wait < -max_intervals_behind * interval_ns) {
+    diagnose(price_feed_state::name,
+             "fell " + std::to_string(-wait / interval_ns)
+               + " intervals behind: skipping ahead");
+    st.next_due_ns = now;
+    wait = 0;
   }
+  if (wait <= 0)
+    self->send(self, timer_atom::value);
+  else
+    self->delayed_send(self, std::chrono::nanoseconds(wait), timer_atom::value);
 }
 
 void emit(self_ptr self) {
