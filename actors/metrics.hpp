@@ -60,6 +60,9 @@ struct strategy_metrics {
   /// Age of each new price when the strategy saw it (tick creation -> seen);
   /// written by the strategy only, read after it stopped.
   latency_histogram tick_age;
+  /// Latencies are recorded from this CLOCK_MONOTONIC time on (the end of the
+  /// node's warm-up; set before the actor starts; 0 records everything).
+  nanos_t record_from_ns = 0;
 };
 
 /// Filled by the OMS, read after it stopped (positions under a mutex, as fills are
@@ -73,6 +76,8 @@ struct oms_metrics {
   counter book_updates_in;
 
   // Written by the OMS only; the node reads them after the OMS terminated.
+  // Recorded from record_from_ns on (see strategy_metrics).
+  nanos_t record_from_ns = 0;
   latency_histogram tick_to_trade;
   latency_histogram hop_feed_to_book;
   latency_histogram hop_book_to_strategy;

@@ -37,7 +37,7 @@ using self_ptr = caf::stateful_actor<oms_state>*;
 // Splits the order's path into hops from the stamps it carries (all
 // CLOCK_MONOTONIC, which every process on the host shares).
 void record_latency(oms_metrics& m, const order& x, nanos_t received_ns) {
-  if (x.tick_created_ns <= 0)
+  if (x.tick_created_ns <= 0 || received_ns < m.record_from_ns)
     return;
   m.tick_to_trade.record(received_ns - x.tick_created_ns);
   m.hop_feed_to_book.record(x.book_received_ns - x.tick_created_ns);

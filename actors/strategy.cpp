@@ -255,7 +255,8 @@ private:
 
   void on_price(symbol_book& sb, const price_event& e) {
     metrics_.book_events.add();
-    metrics_.tick_age.record(e.seen_ns - e.tick_created_ns);
+    if (e.seen_ns >= metrics_.record_from_ns)
+      metrics_.tick_age.record(e.seen_ns - e.tick_created_ns);
     sb.seen_incarnation = e.incarnation;
     sb.seen_sequence = e.sequence;
     sb.bid = e.bid;

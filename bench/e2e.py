@@ -142,9 +142,9 @@ def throughput(layout, rates, window_s, workdir, runs):
         per_interval = max(1, round(rate / symbols / (1e6 / interval_us)))
         offered = per_interval * symbols * 1e6 / interval_us
         extra = [f"price_feed.interval_us={interval_us}",
-                 f"price_feed.ticks_per_interval={per_interval}",
-                 "node.warmup_ms=1000", "oms.max_quantity=100000"]
-        duration = window_s + 1.0
+                 f"price_feed.ticks_per_interval={per_interval}"]
+        warmup_s = 1.0 if layout == "all_in_one" else 2.0  # as in configs/bench
+        duration = window_s + warmup_s
         if layout == "all_in_one":
             res, _ = all_in_one("shm", duration, workdir, extra)
             ok, facts = sustained(offered, res, res, res)

@@ -320,6 +320,63 @@ int wait_for_signal(const sigset_t& set, std::int64_t ns) {
   return sig > 0 ? sig : 0;
 }
 
+// -- the main loop ---------------------------------------------------------------
+
+std::string joined(const std::vector<std::string>& xs) {
+  std::string out;
+  for (auto& x : xs)
+    out += (out.empty() ? "" : ", ") + x;
+  return out;
+}
+
+/// The counters over the steady part of a run: after the warm-up, and before
+/// the shutdown drain would inflate them.
+struct run_window {
+  nanos_t started_ns = 0;
+  counter_snapshot begin;
+  counter_snapshot end;
+};
+
+/// Prints the stats line every node.stats_interval_ms until a stop signal
+/// arrives or the duration ends.
+run_window wait_for_stop(const node_config& cfg, const node_metrics& metrics,
+                         const sigset_t& stop_signals, double duration_s) {
+  run_window window;
+  auto start = window.started_ns = mono_ns();
+  auto end = duration_s > 0 ? start + static_cast<nanos_t>(duration_s * 1e9) : 0;
+  auto period = cfg.node.stats_interval_ms * 1'000'000;
+  auto next_stats = start + period;
+  auto warmup_end = start + cfg.node.warmup_ms * 1'000'000;
+  auto warmed_up = cfg.node.warmup_ms == 0;
+  window.begin = take_snapshot(metrics);
+  for (;;) {
+    auto now = mono_ns();
+    auto until = end > 0 ? std::min(next_stats, end) : next_stats;
+    if (!warmed_up)
+      until = std::min(until, warmup_end);
+    if (auto sig = wait_for_signal(stop_signals, until - now)) {
+      report(std::string{"received "} + (sig == SIGINT ? "SIGINT" : "SIGTERM")
+             + ": shutting down");
+      break;
+    }
+    now = mono_ns();
+    if (!warmed_up && now >= warmup_end) {
+      window.begin = take_snapshot(metrics);
+      warmed_up = true;
+    }
+    if (end > 0 && now >= end) {
+      report("duration reached: shutting down");
+      break;
+    }
+    if (now >= next_stats) {
+      report(stats_line(cfg, metrics, static_cast<double>(now - start) / 1e9));
+      next_stats += period;
+    }
+  }
+  window.end = take_snapshot(metrics);
+  return window;
+}
+
 } // namespace
 
 int run_node(const node_config& cfg, double duration_s) {
@@ -339,9 +396,12 @@ int run_node(const node_config& cfg, double duration_s) {
   sys_cfg.load<caf::io::middleman>();
   apply_caf_settings(cfg.caf, sys_cfg);
   double elapsed = 0;
-  counter_snapshot window_begin, window_end;
+  run_window window;
   {
     caf::actor_system sys{sys_cfg};
+    // Latency histograms skip the warm-up, like the rates in the results file.
+    metrics.strategy.record_from_ns = metrics.oms.record_from_ns
+      = mono_ns() + cfg.node.warmup_ms * 1'000'000;
     auto actors = spawn_hosted(sys, cfg, res, metrics);
     wire_local(cfg, actors);
     caf::actor entry;
@@ -358,57 +418,22 @@ int run_node(const node_config& cfg, double duration_s) {
       report("listening on " + cfg.node.host + ":" + std::to_string(*port));
     }
     auto links = spawn_links(sys, cfg, actors, metrics.links);
-    report("started: hosts " + [&] {
-      std::string roles;
-      for (auto& r : cfg.node.actors)
-        roles += (roles.empty() ? "" : ", ") + r;
-      return roles;
-    }() + (cfg.hosts("book") ? "; shm segment " + cfg.book.shm_name : std::string{}));
-    auto start = mono_ns();
-    auto end = duration_s > 0 ? start + static_cast<nanos_t>(duration_s * 1e9) : 0;
-    auto period = cfg.node.stats_interval_ms * 1'000'000;
-    auto next_stats = start + period;
-    auto warmup_end = start + cfg.node.warmup_ms * 1'000'000;
-    window_begin = take_snapshot(metrics);
-    auto warmed_up = cfg.node.warmup_ms == 0;
-    for (;;) {
-      auto now = mono_ns();
-      auto until = end > 0 ? std::min(next_stats, end) : next_stats;
-      if (!warmed_up)
-        until = std::min(until, warmup_end);
-      if (auto sig = wait_for_signal(stop_signals, until - now)) {
-        report(std::string{"received "} + (sig == SIGINT ? "SIGINT" : "SIGTERM")
-               + ": shutting down");
-        break;
-      }
-      now = mono_ns();
-      if (!warmed_up && now >= warmup_end) {
-        window_begin = take_snapshot(metrics);
-        warmed_up = true;
-      }
-      if (end > 0 && now >= end) {
-        report("duration reached: shutting down");
-        break;
-      }
-      if (now >= next_stats) {
-        report(stats_line(cfg, metrics, static_cast<double>(now - start) / 1e9));
-        next_stats += period;
-      }
-    }
-    window_end = take_snapshot(metrics); // before the drain inflates the counts
+    report("started: hosts " + joined(cfg.node.actors)
+           + (cfg.hosts("book") ? "; shm segment " + cfg.book.shm_name : std::string{}));
+    window = wait_for_stop(cfg, metrics, stop_signals, duration_s);
     for (auto& link : links)
       caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
     stop_in_order(sys, actors, cfg);
     if (entry)
       caf::anon_send_exit(entry, caf::exit_reason::user_shutdown);
-    elapsed = static_cast<double>(mono_ns() - start) / 1e9;
+    elapsed = static_cast<double>(mono_ns() - window.started_ns) / 1e9;
     sys.await_all_actors_done();
   }
   res.segment.reset(); // unlinks the segment now that no actor writes it
   print_summary(cfg, metrics, elapsed);
   if (!cfg.node.results_file.empty()) {
     try {
-      write_results(cfg.node.results_file, cfg, metrics, window_begin, window_end);
+      write_results(cfg.node.results_file, cfg, metrics, window.begin, window.end);
     } catch (const std::exception& e) {
       diagnose(who, e.what());
       return 1;
