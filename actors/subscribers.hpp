@@ -7,6 +7,7 @@
 
 #include "caf/actor.hpp"
 #include "caf/local_actor.hpp"
+#include "caf/exit_reason.hpp"
 #include "caf/send.hpp"
 #include "caf/system_messages.hpp"
 
@@ -45,7 +46,9 @@ public:
       return false;
     xs_.erase(i);
     publish_size();
-    diagnose(owner_, "a subscriber went down (" + to_string(msg.reason) + ")");
+    // A subscriber that stopped cleanly is no news; anything else is.
+    if (msg.reason && msg.reason != caf::make_error(caf::exit_reason::user_shutdown))
+      diagnose(owner_, "a subscriber went down (" + to_string(msg.reason) + ")");
     return true;
   }
 
