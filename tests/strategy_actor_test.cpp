@@ -23,6 +23,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -121,13 +122,14 @@ protected:
 
   /// Spawns the strategy for AAPL and MSFT (windows 2/4, quantity 10) and hands
   /// it `self` as its OMS.
-  void start(std::int64_t drain_timeout_ms = 2000) {
+  void start(std::int64_t drain_timeout_ms = 2000,
+             std::int64_t order_timeout_ms = 600'000) {
     strategy_section settings;
     settings.book_source = "actor";
     settings.short_window = 2;
     settings.long_window = 4;
     settings.quantity = 10;
-    settings.order_timeout_ms = 600'000; // never while a test runs
+    settings.order_timeout_ms = order_timeout_ms; // default: never in a test
     strategy = spawn_strategy(sys, settings, book_section{}, {"AAPL", "MSFT"},
                               orders_log, metrics, drain_timeout_ms);
     caf::anon_send(strategy, peer_atom::value, role::oms,
@@ -394,6 +396,29 @@ TEST_F(strategy_test, exit_message_terminates_it) {
                 caf::after(patience) >> [] {});
   ASSERT_TRUE(down);
   strategy = nullptr;
+}
+
+TEST_F(strategy_test, an_unanswered_order_becomes_outcome_unknown_and_a_late_fill_still_counts) {
+  start(2000, 200);
+  send(market_news(75));
+  send_prices("AAPL", {100, 101, 102, 105});
+  auto buy = next_order();
+  ASSERT_TRUE(buy);
+  // Nobody answers: after strategy.order_timeout_ms the strategy gives up.
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  while (metrics.outcome_unknown.get() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  ASSERT_EQ(metrics.outcome_unknown.get(), 1u) << "no timeout within the patience";
+  // The fill arrives late: the position still moves, so the reversal that
+  // follows must sell twice the quantity.
+  send(outcome_of(*buy, exec_status::filled));
+  send(market_news(25));
+  send_prices("AAPL", {100, 95, 90, 85});
+  auto sell = next_order();
+  ASSERT_TRUE(sell);
+  EXPECT_EQ(sell->dir, side::sell);
+  EXPECT_EQ(sell->quantity, 20);
+  EXPECT_EQ(metrics.fills.get(), 1u);
 }
 
 } // namespace trading

@@ -57,6 +57,21 @@ class ClusterFlowTest(ClusterTest):
         self.assertTrue(self.cluster["oms"].alive())
         self.stop_all()
 
+    def test_peer_with_the_wrong_actor_interface_is_named(self):
+        foreign = subprocess.Popen([os.environ["FOREIGN_NODE"], str(self.ports["oms"])],
+                                   stdout=subprocess.PIPE, text=True)
+        try:
+            self.assertIn("listening on", foreign.stdout.readline())
+            self.start_all(order=("strategy",))
+            self.wait_output("strategy", f"waiting for oms at 127.0.0.1:{self.ports['oms']}: "
+                             "the actor published there is not a trading node entry "
+                             "(wrong actor interface")
+            self.assertTrue(self.cluster["strategy"].alive(), "a bad peer must not be fatal")
+            self.stop_all()
+        finally:
+            foreign.kill()
+            foreign.wait()
+
     def test_launcher_runs_the_cluster_and_sums_it_up(self):
         ports = ",".join(str(self.ports[r]) for r in ("feeds", "book", "strategy", "oms"))
         sets = sum((["--set", s] for s in [*self.private(), *FAST]), [])
