@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Merges the benchmark outputs in DIR into DIR/results.json, writes
-DIR/latency_cdf.dat and DIR/latency_cdf.png (gnuplot), and prints a table.
+DIR/latency_cdf.dat and DIR/latency_cdf.png (gnuplot), DIR/results.md (the
+README's tables), and prints a table.
 
   bench/report.py DIR
 """
@@ -92,6 +93,33 @@ def table(doc):
     return "\n".join(lines)
 
 
+def fmt_md(ns):
+    return fmt(ns).replace(" us", " µs")
+
+
+def markdown(doc):
+    """The README's tables, from the same numbers (no hand copying)."""
+    m = doc["machine"]
+    out = [f"Run of {doc['date']} on {m['cpu_model']}, {m['cores']} cores, kernel "
+           f"{m['kernel']}.", "",
+           "| row | count | p50 | p90 | p99 | p99.9 | max |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in doc["results"]:
+        out.append(f"| `{r['name']}` | {r['count']} | " + " | ".join(
+            fmt_md(r[k]) for k in ("p50", "p90", "p99", "p999", "max")) + " |")
+    out += ["", "| tick-to-trade row | feed → book | book → strategy | strategy → OMS |",
+            "| --- | --- | --- | --- |"]
+    for r in doc["results"]:
+        if "hops" in r:
+            out.append(f"| `{r['name']}` | " + " | ".join(
+                f"{fmt_md(r['hops'][h]['p50'])} / {fmt_md(r['hops'][h]['p99'])}"
+                for h in ("feed_to_book", "book_to_strategy", "strategy_to_oms")) + " |")
+    t = doc["throughput"]
+    out += ["", f"Throughput: {t['ticks_per_s_all_in_one']:,.0f} ticks/s in one process, "
+            f"{t['ticks_per_s_cluster']:,.0f} ticks/s across the cluster."]
+    return "\n".join(out) + "\n"
+
+
 def main():
     out_dir = sys.argv[1]
     rows, e2e = load_rows(out_dir)
@@ -105,6 +133,8 @@ def main():
            "throughput_runs": e2e.get("throughput_runs", [])}
     with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump(doc, f, indent=2)
+    with open(os.path.join(out_dir, "results.md"), "w") as f:
+        f.write(markdown(doc))
     plot(out_dir, names, f"latency CDFs, {doc['machine']['cpu_model']}, {doc['date']}")
     print(table(doc))
 
