@@ -6,6 +6,8 @@
 #include "messages/json.hpp"
 
 #include <gtest/gtest.h>
+
+#include "tests/temp_dir.hpp"
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -24,32 +26,7 @@ namespace {
 
 using json = nlohmann::json;
 
-/// A directory under /tmp unique to this process and test; removed at the end.
-class temp_dir {
-public:
-  temp_dir() {
-    std::string pattern = "/tmp/oms_engine_test_" + std::to_string(::getpid())
-                          + "_XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr)
-      throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-
-  ~temp_dir() {
-    for (auto& f : files_)
-      std::remove(f.c_str());
-    ::rmdir(path_.c_str());
-  }
-
-  std::string file(const std::string& name) {
-    files_.push_back(path_ + "/" + name);
-    return files_.back();
-  }
-
-private:
-  std::string path_;
-  std::vector<std::string> files_;
-};
+using test_support::temp_dir;
 
 std::vector<std::string> read_lines(const std::string& path) {
   std::ifstream in{path};

@@ -13,6 +13,8 @@
 #include "caf/all.hpp"
 
 #include <gtest/gtest.h>
+
+#include "tests/temp_dir.hpp"
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -32,32 +34,7 @@ namespace {
 
 constexpr auto patience = std::chrono::seconds(5);
 
-/// A directory under /tmp unique to this process; removed with its files.
-class temp_dir {
-public:
-  temp_dir() {
-    std::string pattern = "/tmp/strategy_actor_test_" + std::to_string(::getpid())
-                          + "_XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr)
-      throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-
-  ~temp_dir() {
-    for (auto& f : files_)
-      std::remove(f.c_str());
-    ::rmdir(path_.c_str());
-  }
-
-  std::string file(const std::string& name) {
-    files_.push_back(path_ + "/" + name);
-    return files_.back();
-  }
-
-private:
-  std::string path_;
-  std::vector<std::string> files_;
-};
+using test_support::temp_dir;
 
 class test_config : public caf::actor_system_config {
 public:
