@@ -536,6 +536,49 @@ std::string remote_profile(caf::actor_system& sys, int my_cpu) {
          + host->profile();
 }
 
+/// The driver's side of a remote row: its own actor system (threads inherit the
+/// caller's pinning), connected to the host process's entry actor.
+class remote_client {
+public:
+  remote_client(std::uint16_t port, int my_cpu) : sys_(configured(cfg_)) {
+    watchdog dog{"remote_actor", seconds(30)}; // it may block on a mute peer
+    auto x = connect(sys_, port);
+    if (!x) {
+      error_ = "remote_actor: " + sys_.render(x.error());
+      return;
+    }
+    entry = std::move(*x);
+    const auto& pay = payload(sys_);
+    payload_bytes = pay.bytes;
+    symbol = pay.symbol;
+    profile = remote_profile(sys_, my_cpu);
+  }
+
+  /// Empty when connected; else why not.
+  const std::string& error() const {
+    return error_;
+  }
+
+  caf::actor_system& sys() {
+    return sys_;
+  }
+
+  caf::actor entry;
+  std::size_t payload_bytes = 0;
+  std::string symbol;
+  std::string profile;
+
+private:
+  static caf::actor_system_config& configured(caf::actor_system_config& cfg) {
+    configure(cfg, remote_threads, true);
+    return cfg;
+  }
+
+  caf::actor_system_config cfg_; // declared first: sys_ is built from it
+  caf::actor_system sys_;
+  std::string error_;
+};
+
 // -- actor_remote_one_way --------------------------------------------------------------
 
 void bm_actor_remote_one_way(benchmark::State& state) {
@@ -552,29 +595,22 @@ void bm_actor_remote_one_way(benchmark::State& state) {
   std::string profile;
   std::size_t payload_bytes = 0;
   {
-    caf::actor_system_config cfg;
-    configure(cfg, remote_threads, true);
-    caf::actor_system sys{cfg};
-    auto entry = [&] {
-      watchdog dog{"remote_actor", seconds(30)}; // it may block on a mute peer
-      return connect(sys, port);
-    }();
-    if (!entry) {
-      state.SkipWithError(("remote_actor: " + sys.render(entry.error())).c_str());
+    remote_client client{port, my_cpu};
+    if (!client.error().empty()) {
+      state.SkipWithError(client.error().c_str());
       return;
     }
-    const auto& pay = payload(sys);
-    payload_bytes = pay.bytes;
-    profile = remote_profile(sys, my_cpu);
+    payload_bytes = client.payload_bytes;
+    profile = client.profile;
     // The host is idle between rows: nothing is in flight.
     sh->received.store(0, std::memory_order_relaxed);
     sh->hist.reset();
-    auto t = make_tick(pay.symbol);
+    auto t = make_tick(client.symbol);
     std::uint64_t seq = 0;
     auto one = [&] {
       t.sequence = ++seq;
       t.created_ns = mono_ns();
-      caf::anon_send(*entry, t);
+      caf::anon_send(client.entry, t);
       return await_count(sh->received, seq);
     };
     for (std::size_t i = 0; ok && i < warmup_samples; ++i)
@@ -613,34 +649,27 @@ void bm_actor_remote_rtt(benchmark::State& state) {
   std::string profile;
   std::size_t payload_bytes = 0;
   {
-    caf::actor_system_config cfg;
-    configure(cfg, remote_threads, true);
-    caf::actor_system sys{cfg};
-    auto entry = [&] {
-      watchdog dog{"remote_actor", seconds(30)}; // it may block on a mute peer
-      return connect(sys, port);
-    }();
-    if (!entry) {
-      state.SkipWithError(("remote_actor: " + sys.render(entry.error())).c_str());
+    remote_client client{port, my_cpu};
+    if (!client.error().empty()) {
+      state.SkipWithError(client.error().c_str());
       return;
     }
-    const auto& pay = payload(sys);
-    payload_bytes = pay.bytes;
-    profile = remote_profile(sys, my_cpu);
+    payload_bytes = client.payload_bytes;
+    profile = client.profile;
     caf::actor echo;
     { // its own scoped_actor: the stale timeout goes to a dead actor
-      caf::scoped_actor lookup{sys};
-      lookup->request(*entry, request_timeout, echo_lookup_atom::value)
+      caf::scoped_actor lookup{client.sys()};
+      lookup->request(client.entry, request_timeout, echo_lookup_atom::value)
         .receive([&](caf::actor& a) { echo = std::move(a); },
-                 [&](caf::error& err) { why = sys.render(err); });
+                 [&](caf::error& err) { why = client.sys().render(err); });
     }
     if (!echo) {
       state.SkipWithError(("echo lookup failed: " + why).c_str());
       return;
     }
-    caf::scoped_actor self{sys};
+    caf::scoped_actor self{client.sys()};
     watchdog dog{"actor_remote_rtt", wait_timeout};
-    auto t = make_tick(pay.symbol);
+    auto t = make_tick(client.symbol);
     for (std::size_t i = 0; ok && i < warmup_samples; ++i) {
       ok = round_trip(self, echo, t) > 0;
       dog.beat();
