@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -29,13 +30,21 @@ std::string append_log::append(const std::string& line) {
       continue;
     if (n < 0)
       return "write to " + path_ + " failed: " + std::strerror(errno);
-    // A short write to a regular file means the disk is full; the partial line
-    // is cut back off so that the file holds only whole records.
-    auto end = ::lseek(fd_, 0, SEEK_END);
-    if (end >= n && ::ftruncate(fd_, end - n) != 0)
-      return "short write to " + path_ + " and could not cut it back: "
-             + std::strerror(errno);
-    return "short write to " + path_ + " (disk full?)";
+    // A short write to a regular file means the disk is full. The partial line
+    // is cut back off so that the file holds only whole records, but only if it
+    // is still the last thing in the file: another process may share the log,
+    // and its records must never be cut.
+    auto ours_end = ::lseek(fd_, 0, SEEK_CUR); // O_APPEND: the end of our write
+    struct stat st {};
+    if (ours_end >= n && ::fstat(fd_, &st) == 0 && st.st_size == ours_end) {
+      if (::ftruncate(fd_, ours_end - n) != 0)
+        return "short write to " + path_ + " and could not cut it back: "
+               + std::strerror(errno);
+      return "short write to " + path_ + " (disk full?)";
+    }
+    return "short write to " + path_
+           + " (disk full?); another writer appended after it, so a torn line"
+             " stays in the file";
   }
 }
 

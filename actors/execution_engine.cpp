@@ -29,9 +29,28 @@ void execution_engine::on_book(const book_update& update) {
     i->second = top_of_book{update.bid, update.ask};
 }
 
+namespace {
+
+// Ids and symbols are short printable ASCII; anything else is a malformed order
+// (and is never echoed back into the reject reason).
+bool printable(const std::string& text, std::size_t max_size) {
+  if (text.empty() || text.size() > max_size)
+    return false;
+  for (unsigned char c : text)
+    if (c < 0x21 || c > 0x7e)
+      return false;
+  return true;
+}
+
+} // namespace
+
 std::string execution_engine::reject_reason(const order& x) const {
   if (x.order_id.empty())
     return "missing order id";
+  if (!printable(x.order_id, 64))
+    return "malformed order id (1-64 printable ASCII characters)";
+  if (!printable(x.symbol, 15))
+    return "malformed symbol (1-15 printable ASCII characters)";
   if (seen_order_ids_.count(x.order_id) > 0)
     return "duplicate order id";
   auto i = book_.find(x.symbol);

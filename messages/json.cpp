@@ -183,12 +183,19 @@ void from_json(const json& j, execution_report& x) {
   x.reason = j.value("reason", std::string{});
 }
 
+// Ids and symbols can arrive from any peer: bytes that are not UTF-8 are
+// replaced (U+FFFD) instead of throwing, so a bad order is logged, not fatal.
+template <class T>
+std::string log_line_of(const T& x) {
+  return json(x).dump(-1, ' ', false, json::error_handler_t::replace) + '\n';
+}
+
 std::string to_log_line(const order& x) {
-  return json(x).dump() + '\n';
+  return log_line_of(x);
 }
 
 std::string to_log_line(const execution_report& x) {
-  return json(x).dump() + '\n';
+  return log_line_of(x);
 }
 
 } // namespace trading

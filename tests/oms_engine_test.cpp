@@ -390,3 +390,48 @@ TEST_F(engine_test, positions_are_kept_per_symbol) {
 }
 
 } // namespace trading
+
+namespace trading {
+namespace {
+
+// A peer can send any bytes: a malformed order is rejected and logged, and the
+// engine (the OMS actor) survives it.
+TEST(OmsEngineMalformedInput, NonUtf8IdsAndSymbolsAreRejectedAndLoggedNotThrown) {
+  test_support::temp_dir dir;
+  auto path = dir.file("trades.log");
+  append_log log{path};
+  oms_metrics metrics;
+  execution_engine engine{{"AAPL"}, 1000, 1, log, metrics};
+  book_update top;
+  top.symbol = "AAPL";
+  top.bid = to_price(99.0);
+  top.ask = to_price(100.0);
+  engine.on_book(top);
+  order bad_symbol;
+  bad_symbol.order_id = "o-1";
+  bad_symbol.symbol = "AA\xff\xfe";
+  bad_symbol.quantity = 10;
+  order bad_id;
+  bad_id.order_id = "o-\xc3\x28";
+  bad_id.symbol = "AAPL";
+  bad_id.quantity = 10;
+  execution_report r1, r2;
+  ASSERT_NO_THROW(r1 = engine.execute(bad_symbol));
+  ASSERT_NO_THROW(r2 = engine.execute(bad_id));
+  EXPECT_EQ(r1.status, exec_status::rejected);
+  EXPECT_NE(r1.reason.find("malformed symbol"), std::string::npos) << r1.reason;
+  EXPECT_EQ(r2.status, exec_status::rejected);
+  EXPECT_NE(r2.reason.find("malformed order id"), std::string::npos) << r2.reason;
+  std::ifstream in{path};
+  std::string line;
+  int lines = 0;
+  while (std::getline(in, line)) {
+    ++lines;
+    EXPECT_NO_THROW(nlohmann::json::parse(line)) << line;
+  }
+  EXPECT_EQ(lines, 2);
+  EXPECT_EQ(metrics.fills.get(), 0u);
+}
+
+} // namespace
+} // namespace trading
