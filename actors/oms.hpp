@@ -16,11 +16,13 @@
 namespace trading {
 
 struct oms_section;
+struct book_section;
 struct oms_metrics;
 class append_log;
 
+/// `book` names the segment (and its staleness bound) for oms.book_source shm.
 caf::actor spawn_oms(caf::actor_system& sys, const oms_section& cfg,
-                     std::string shm_name, std::vector<std::string> symbols,
+                     const book_section& book, std::vector<std::string> symbols,
                      append_log& trades_log, oms_metrics& metrics);
 
 } // namespace trading

@@ -232,8 +232,10 @@ private:
       for (auto& sb : books_)
         sb.slot = reader_->slot_of(sb.symbol);
       metrics_.attaches.add();
-      stale_ = false;
-      diagnose(who, "attached to shm segment " + book_cfg_.shm_name);
+      // A segment left by a dead writer is no book to trade on.
+      stale_ = !reader_->writer_alive(now, book_cfg_.stale_after_ms * 1'000'000);
+      diagnose(who, "attached to shm segment " + book_cfg_.shm_name
+                      + (stale_ ? " (its writer is not alive: waiting)" : ""));
       return;
     }
     if (!reader_->is_current()) {

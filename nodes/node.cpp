@@ -117,8 +117,8 @@ hosted_actors spawn_hosted(caf::actor_system& sys, const node_config& cfg,
   if (cfg.hosts("book"))
     a.book = spawn_book_writer(sys, cfg.book, res.segment, m.book);
   if (cfg.hosts("oms"))
-    a.oms = spawn_oms(sys, cfg.oms, cfg.book.shm_name, symbols_of(cfg),
-                      *res.trades_log, m.oms);
+    a.oms = spawn_oms(sys, cfg.oms, cfg.book, symbols_of(cfg), *res.trades_log,
+                      m.oms);
   if (cfg.hosts("strategy"))
     a.strategy = spawn_strategy(sys, cfg.strategy, cfg.book, symbols_of(cfg),
                                 *res.orders_log, m.strategy,
