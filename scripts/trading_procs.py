@@ -48,11 +48,13 @@ def start_node(config, overrides=(), duration=None, out_path=None, err_path=None
     for o in overrides:
         args += ["--set", o]
     out = open(out_path, "w") if out_path else None
-    err = open(err_path, "w") if err_path else None
+    # One file for both: one handle, or the two streams overwrite each other.
+    same = err_path is not None and err_path == out_path
+    err = subprocess.STDOUT if same else (open(err_path, "w") if err_path else None)
     try:
         return subprocess.Popen(args, stdout=out, stderr=err, cwd=cwd,
                                 start_new_session=own_session)
     finally:
         for f in (out, err):
-            if f:
+            if f not in (None, subprocess.STDOUT):
                 f.close()

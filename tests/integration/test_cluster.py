@@ -84,6 +84,10 @@ class ClusterFlowTest(ClusterTest):
         self.assertRegex(run.stdout, r"[1-9]\d* filled")
         for role in ("feeds", "book", "strategy", "oms"):
             self.assertRegex(run.stdout, rf"{role} +exit 0 +reconnects 0")
+        # stdout and stderr share each node's log without overwriting each other.
+        log = open(os.path.join(self.dir, "logs", "strategy.log")).read()
+        self.assertIn("strategy: attached to shm segment", log)  # stderr
+        self.assertRegex(log, r"\n\[strategy\] summary: ")  # stdout, whole line
 
 
 if __name__ == "__main__":
