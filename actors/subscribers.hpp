@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "caf/actor.hpp"
+#include "caf/actor_cast.hpp"
+#include "caf/actor_control_block.hpp"
 #include "caf/local_actor.hpp"
 #include "caf/exit_reason.hpp"
 #include "caf/send.hpp"
@@ -25,11 +27,23 @@ public:
     gauge_ = &gauge;
   }
 
-  /// Monitors and adds `who`; false for an invalid or known handle.
+  /// Monitors and adds `who`; false for an invalid or known handle. Handles of a
+  /// remote actor compare equal across reconnects, but each connection has its
+  /// own proxy: a new proxy replaces the old one, so that the old one's late
+  /// down message cannot remove the live subscription.
   template <class Self>
   bool add(Self* self, const caf::actor& who) {
-    if (!who || std::find(xs_.begin(), xs_.end(), who) != xs_.end())
+    if (!who)
       return false;
+    auto i = std::find(xs_.begin(), xs_.end(), who);
+    if (i != xs_.end()) {
+      if (block_of(*i) == block_of(who))
+        return false;
+      self->monitor(who);
+      *i = who;
+      diagnose(owner_, "subscriber re-added through a new connection");
+      return true;
+    }
     self->monitor(who);
     xs_.push_back(who);
     publish_size();
@@ -40,7 +54,7 @@ public:
   /// Drops the subscriber a down message is about; false if it was none of ours.
   bool remove(const caf::down_msg& msg) {
     auto i = std::find_if(xs_.begin(), xs_.end(), [&](const caf::actor& x) {
-      return x.address() == msg.source;
+      return block_of(x) == msg.source.get();
     });
     if (i == xs_.end())
       return false;
@@ -65,6 +79,10 @@ public:
   }
 
 private:
+  static caf::actor_control_block* block_of(const caf::actor& x) {
+    return caf::actor_cast<caf::actor_control_block*>(x);
+  }
+
   void publish_size() {
     if (gauge_)
       gauge_->value.store(xs_.size(), std::memory_order_relaxed);
