@@ -421,6 +421,10 @@ int run_node(const node_config& cfg, double duration_s) {
     report("started: hosts " + joined(cfg.node.actors)
            + (cfg.hosts("book") ? "; shm segment " + cfg.book.shm_name : std::string{}));
     window = wait_for_stop(cfg, metrics, stop_signals, duration_s);
+    // A second SIGINT/SIGTERM during the shutdown ends the process at once (a
+    // connect to a peer that drops packets can hold the middleman for minutes);
+    // every trade already acknowledged is in the log by then.
+    pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
     for (auto& link : links)
       caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
     stop_in_order(sys, actors, cfg);
