@@ -84,6 +84,7 @@ public:
       index_.emplace(s, books_.size());
       books_.emplace_back(s, static_cast<std::size_t>(cfg_.long_window));
     }
+    sent_.reserve(books_.size()); // at most one order per symbol is outstanding
     char prefix[24];
     std::snprintf(prefix, sizeof prefix, "%016" PRIx64 "-", new_incarnation_id());
     order_prefix_ = prefix;
@@ -102,12 +103,15 @@ public:
     while (!done_) {
       if (shm_mode)
         poll_book();
+      log_sent_orders();
       if (mailbox().empty() && wait.count() > 0)
         await_data(std::chrono::high_resolution_clock::now() + wait);
       while (!mailbox().empty() && !done_)
         receive_one();
+      log_sent_orders();
       housekeeping();
     }
+    log_sent_orders();
   }
 
 private:
@@ -291,12 +295,21 @@ private:
     o.tick_created_ns = e.tick_created_ns;
     o.book_received_ns = e.book_received_ns;
     o.strategy_seen_ns = e.seen_ns;
-    send(oms_, o); // first, so the log write is not on the tick-to-trade path
+    send(oms_, o);
     metrics_.orders_sent.add();
     sb.outstanding = o.order_id;
     sb.outstanding_since = mono_ns();
-    if (auto err = orders_log_.append(to_log_line(o)); !err.empty())
-      diagnose(who, "orders log: " + err);
+    sent_.push_back(std::move(o));
+  }
+
+  // The orders log is written once a round's orders are all sent: one price
+  // event can make every symbol order, and each line costs a format and a
+  // write(2) that the next symbol's order should not wait for.
+  void log_sent_orders() {
+    for (auto& o : sent_)
+      if (auto err = orders_log_.append(to_log_line(o)); !err.empty())
+        diagnose(who, "orders log: " + err);
+    sent_.clear();
   }
 
   // -- timers -----------------------------------------------------------------
@@ -349,6 +362,7 @@ private:
   bool stale_ = false;
   std::string order_prefix_;
   std::uint64_t order_count_ = 0;
+  std::vector<order> sent_; // sent this round, not yet in the orders log
   nanos_t next_housekeeping_ns_ = 0;
   bool draining_ = false;
   nanos_t drain_deadline_ns_ = 0;
