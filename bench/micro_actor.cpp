@@ -237,6 +237,27 @@ nanos_t round_trip(caf::scoped_actor& self, const caf::actor& echo,
   return rtt;
 }
 
+// Warm-up, then one round trip per benchmark iteration into `hist`, each under
+// a watchdog beat; false as soon as one fails.
+bool measure_round_trips(benchmark::State& state, caf::scoped_actor& self,
+                         const caf::actor& echo, const tick& t,
+                         latency_histogram& hist, const char* row) {
+  watchdog dog{row, wait_timeout};
+  for (std::size_t i = 0; i < warmup_samples; ++i) {
+    if (round_trip(self, echo, t) < 0)
+      return false;
+    dog.beat();
+  }
+  for (auto _ : state) {
+    auto rtt = round_trip(self, echo, t);
+    if (rtt < 0)
+      return false;
+    hist.record(rtt);
+    dog.beat();
+  }
+  return true;
+}
+
 caf::behavior echo_actor() {
   return {
     [](tick& t) -> tick { return std::move(t); },
@@ -310,21 +331,8 @@ void bm_actor_local_rtt(benchmark::State& state) {
   bool ok = true;
   {
     caf::scoped_actor self{sys};
-    watchdog dog{"actor_local_rtt", wait_timeout};
-    auto t = make_tick(pay.symbol);
-    for (std::size_t i = 0; ok && i < warmup_samples; ++i) {
-      ok = round_trip(self, echo, t) > 0;
-      dog.beat();
-    }
-    for (auto _ : state) {
-      nanos_t rtt = ok ? round_trip(self, echo, t) : -1;
-      if (rtt < 0) {
-        ok = false;
-        break;
-      }
-      hist->record(rtt);
-      dog.beat();
-    }
+    ok = measure_round_trips(state, self, echo, make_tick(pay.symbol), *hist,
+                             "actor_local_rtt");
   }
   caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
   if (!ok) {
@@ -668,21 +676,8 @@ void bm_actor_remote_rtt(benchmark::State& state) {
       return;
     }
     caf::scoped_actor self{client.sys()};
-    watchdog dog{"actor_remote_rtt", wait_timeout};
-    auto t = make_tick(client.symbol);
-    for (std::size_t i = 0; ok && i < warmup_samples; ++i) {
-      ok = round_trip(self, echo, t) > 0;
-      dog.beat();
-    }
-    for (auto _ : state) {
-      nanos_t rtt = ok ? round_trip(self, echo, t) : -1;
-      if (rtt < 0) {
-        ok = false;
-        break;
-      }
-      hist->record(rtt);
-      dog.beat();
-    }
+    ok = measure_round_trips(state, self, echo, make_tick(client.symbol), *hist,
+                             "actor_remote_rtt");
   }
   if (!ok) {
     state.SkipWithError("a request failed or timed out");
