@@ -6,33 +6,50 @@
 
 #include "actors/append_log.hpp"
 #include "actors/diagnostics.hpp"
-#include "actors/metrics.hpp"
+#include "actors/oms.hpp"
 #include "messages/json.hpp"
+#include "messages/names.hpp"
 
 namespace trading {
 
 execution_engine::execution_engine(std::vector<std::string> symbols,
                                    quantity_t max_quantity,
+                                   std::size_t dedup_window,
                                    std::uint64_t incarnation,
                                    append_log& trades_log, oms_metrics& metrics)
-  : max_quantity_(max_quantity), log_(trades_log), metrics_(metrics) {
+  : seen_order_ids_(dedup_window),
+    max_quantity_(max_quantity),
+    log_(trades_log),
+    metrics_(metrics) {
   for (auto& s : symbols)
-    book_.emplace(std::move(s), top_of_book{});
+    book_.emplace(std::move(s), quote{});
   char prefix[24];
   std::snprintf(prefix, sizeof prefix, "%016" PRIx64 "-", incarnation);
   id_prefix_ = prefix;
 }
 
-void execution_engine::on_book(const book_update& update) {
-  auto i = book_.find(update.symbol);
+void execution_engine::on_quote(const std::string& symbol, const quote& top) {
+  auto i = book_.find(symbol);
   if (i != book_.end())
-    i->second = top_of_book{update.bid, update.ask};
+    i->second = top;
+}
+
+void execution_engine::clear_book() {
+  for (auto& entry : book_)
+    entry.second = quote{};
+}
+
+std::vector<position> execution_engine::positions() const {
+  std::vector<position> out;
+  for (auto& entry : positions_)
+    out.push_back(entry.second);
+  return out;
 }
 
 namespace {
 
-// Ids and symbols are short printable ASCII; anything else is a malformed order
-// (and is never echoed back into the reject reason).
+// Order ids are short printable ASCII; anything else is a malformed order (and is
+// never echoed back into the reject reason). Symbols follow messages/names.hpp.
 bool printable(const std::string& text, std::size_t max_size) {
   if (text.empty() || text.size() > max_size)
     return false;
@@ -49,9 +66,9 @@ std::string execution_engine::reject_reason(const order& x) const {
     return "missing order id";
   if (!printable(x.order_id, 64))
     return "malformed order id (1-64 printable ASCII characters)";
-  if (!printable(x.symbol, 15))
-    return "malformed symbol (1-15 printable ASCII characters)";
-  if (seen_order_ids_.count(x.order_id) > 0)
+  if (auto why = symbol_problem(x.symbol); !why.empty())
+    return "malformed symbol (" + why + ")"; // never echoed: it may be any bytes
+  if (seen_order_ids_.contains(x.order_id))
     return "duplicate order id";
   auto i = book_.find(x.symbol);
   if (i == book_.end())
@@ -62,7 +79,7 @@ std::string execution_engine::reject_reason(const order& x) const {
     return "quantity exceeds the limit of " + std::to_string(max_quantity_);
   auto price = x.dir == side::buy ? i->second.ask : i->second.bid;
   if (price == no_price)
-    return "no price yet for " + x.symbol;
+    return "no live book for " + x.symbol;
   return {};
 }
 
@@ -93,7 +110,7 @@ execution_report execution_engine::execute(const order& x) {
   if (auto err = log_.append(to_log_line(r)); !err.empty()) {
     // Not in the log means not executed: nothing unlogged is ever acknowledged.
     metrics_.log_failures.add();
-    diagnose("oms", "trades log: " + err + "; order " + x.order_id + " rejected");
+    log_error("oms", "trades log: " + err + "; order " + x.order_id + " rejected");
     r.status = exec_status::rejected;
     r.execution_price = no_price;
     r.reason = "trades log unavailable";
@@ -112,8 +129,8 @@ execution_report execution_engine::execute(const order& x) {
 // Average-cost positions: adding to a position moves its average price, reducing
 // it realizes (price - average) per share, crossing zero opens the rest anew.
 void execution_engine::apply_fill(const execution_report& fill) {
-  std::lock_guard<std::mutex> guard{metrics_.positions_mtx};
-  auto& p = metrics_.positions[fill.symbol];
+  auto& p = positions_[fill.symbol];
+  p.symbol = fill.symbol;
   auto price = to_double(fill.execution_price);
   quantity_t delta = fill.dir == side::buy ? fill.quantity : -fill.quantity;
   p.last_price = price;

@@ -25,12 +25,12 @@ void price_walk::step(std::vector<tick>& out, nanos_t created_ns) {
     s.last = std::max(0.01, s.last * (1.0 + move));
     tick t;
     t.symbol = s.name;
-    t.last = to_price(s.last);
+    t.top.last = to_price(s.last);
     auto half = std::max<price_t>(1, to_price(s.last * half_spread_));
-    t.bid = std::max<price_t>(1, t.last - half);
-    t.ask = t.last + half;
-    t.bid_size = 100 * lots_(rng_);
-    t.ask_size = 100 * lots_(rng_);
+    t.top.bid = std::max<price_t>(1, t.top.last - half);
+    t.top.ask = t.top.last + half;
+    t.top.bid_size = 100 * lots_(rng_);
+    t.top.ask_size = 100 * lots_(rng_);
     t.feed_incarnation = incarnation_;
     t.sequence = ++sequence_;
     t.created_ns = created_ns;

@@ -4,29 +4,34 @@
 #include <optional>
 
 #include "caf/actor_system.hpp"
-#include "caf/event_based_actor.hpp"
 #include "caf/stateful_actor.hpp"
 #include "caf/system_messages.hpp"
+#include "caf/typed_event_based_actor.hpp"
 
+#include "actors/actor_guard.hpp"
 #include "actors/diagnostics.hpp"
 #include "actors/market_models.hpp"
-#include "actors/metrics.hpp"
 #include "actors/subscribers.hpp"
-#include "messages/atoms.hpp"
+#include "messages/interfaces.hpp"
 #include "messages/type_ids.hpp"
-#include "nodes/config.hpp"
 
 namespace trading {
 
 namespace {
 
+/// The public sentiment stream plus what only its node (stop) and itself (timer)
+/// send.
+using news_feed_actor = sentiment_stream_actor::extend<
+  caf::replies_to<stop_atom>::with<bool>, caf::reacts_to<timer_atom>>;
+
 struct news_feed_state {
   static inline const char* name = "news_feed";
 
-  news_feed_section cfg;
-  feed_metrics* metrics = nullptr;
+  news_feed_settings cfg;
+  news_feed_metrics* metrics = nullptr;
   std::optional<sentiment_walk> walk;
-  subscriber_list subscribers;
+  std::optional<actor_guard> guard;
+  subscriber_list<sentiment_sink_actor> subscribers;
   std::uint64_t incarnation = new_incarnation_id();
   std::uint64_t sequence = 0;
   bool running = true;
@@ -34,7 +39,8 @@ struct news_feed_state {
   news current() const {
     news n;
     n.sentiment = walk->value();
-    n.label = label_for(n.sentiment);
+    n.label = label_for(n.sentiment, static_cast<std::int32_t>(cfg.positive_above),
+                        static_cast<std::int32_t>(cfg.negative_below));
     n.feed_incarnation = incarnation;
     n.sequence = sequence;
     n.created_ns = mono_ns();
@@ -42,10 +48,10 @@ struct news_feed_state {
   }
 };
 
-using self_ptr = caf::stateful_actor<news_feed_state>*;
+using self_ptr = news_feed_actor::stateful_pointer<news_feed_state>;
 
-caf::behavior news_feed(self_ptr self, const news_feed_section& cfg,
-                        feed_metrics* metrics) {
+news_feed_actor::behavior_type news_feed(self_ptr self, const news_feed_settings& cfg,
+                                         news_feed_metrics* metrics) {
   auto& st = self->state;
   st.cfg = cfg;
   st.metrics = metrics;
@@ -54,12 +60,14 @@ caf::behavior news_feed(self_ptr self, const news_feed_section& cfg,
                   static_cast<std::int32_t>(cfg.step),
                   static_cast<std::int32_t>(cfg.jump), cfg.jump_probability);
   st.subscribers.track(news_feed_state::name, metrics->subscribers);
+  st.guard.emplace(news_feed_state::name, metrics->guard);
+  st.guard->drop_unknown(self);
   self->set_down_handler(
     [self](caf::down_msg& msg) { self->state.subscribers.remove(msg); });
   auto interval = std::chrono::milliseconds(cfg.interval_ms);
   self->delayed_send(self, interval, timer_atom::value);
   return {
-    [self](subscribe_atom, caf::actor& who) {
+    [self](subscribe_atom, sentiment_sink_actor& who) {
       auto& st = self->state;
       if (!st.subscribers.add(self, who))
         return;
@@ -69,7 +77,7 @@ caf::behavior news_feed(self_ptr self, const news_feed_section& cfg,
     },
     [self, interval](timer_atom) {
       auto& st = self->state;
-      if (!st.running)
+      if (!st.guard->self_ok(self, "timer") || !st.running)
         return;
       st.walk->next();
       ++st.sequence;
@@ -78,7 +86,10 @@ caf::behavior news_feed(self_ptr self, const news_feed_section& cfg,
       self->delayed_send(self, interval, timer_atom::value);
     },
     [self](stop_atom) {
+      if (!self->state.guard->private_ok(self, "stop"))
+        return false;
       self->state.running = false;
+      self->state.guard->flush();
       return true;
     },
   };
@@ -86,9 +97,9 @@ caf::behavior news_feed(self_ptr self, const news_feed_section& cfg,
 
 } // namespace
 
-caf::actor spawn_news_feed(caf::actor_system& sys, const news_feed_section& cfg,
-                           feed_metrics& metrics) {
-  return sys.spawn(news_feed, cfg, &metrics);
+caf::actor spawn_news_feed(caf::actor_system& sys, const news_feed_settings& cfg,
+                           news_feed_metrics& metrics) {
+  return caf::actor_cast<caf::actor>(sys.spawn(news_feed, cfg, &metrics));
 }
 
 } // namespace trading

@@ -4,45 +4,53 @@
 #include <optional>
 
 #include "caf/actor_system.hpp"
-#include "caf/event_based_actor.hpp"
 #include "caf/stateful_actor.hpp"
 #include "caf/system_messages.hpp"
+#include "caf/typed_event_based_actor.hpp"
 
+#include "actors/actor_guard.hpp"
 #include "actors/diagnostics.hpp"
 #include "actors/market_models.hpp"
-#include "actors/metrics.hpp"
 #include "actors/subscribers.hpp"
-#include "messages/atoms.hpp"
+#include "messages/interfaces.hpp"
 #include "messages/type_ids.hpp"
-#include "nodes/config.hpp"
 
 namespace trading {
 
 namespace {
 
+/// The public quote stream plus what only its node (stop) and itself (timer) send.
+using price_feed_actor = quote_stream_actor::extend<
+  caf::replies_to<stop_atom>::with<bool>, caf::reacts_to<timer_atom>>;
+
 struct price_feed_state {
   static inline const char* name = "price_feed";
 
-  void init(const price_feed_section& settings, feed_metrics& m) {
+  void init(const price_feed_settings& settings, price_feed_metrics& m) {
     cfg = settings;
     metrics = &m;
-    walk.emplace(cfg.symbols, static_cast<std::uint64_t>(cfg.seed),
-                 cfg.volatility, cfg.spread_bps, new_incarnation_id());
+    std::map<std::string, double> start;
+    for (auto& symbol : cfg.instruments)
+      start.emplace(symbol, cfg.start_prices.at(symbol)); // the node checked
+    walk.emplace(start, static_cast<std::uint64_t>(cfg.seed), cfg.volatility,
+                 cfg.spread_bps, new_incarnation_id());
     subscribers.track(name, m.subscribers);
+    guard.emplace(name, m.guard);
     batch.ticks.reserve(walk->symbol_count()
                         * static_cast<std::size_t>(cfg.ticks_per_interval));
   }
 
-  price_feed_section cfg;
-  feed_metrics* metrics = nullptr;
+  price_feed_settings cfg;
+  price_feed_metrics* metrics = nullptr;
   std::optional<price_walk> walk;
-  subscriber_list subscribers;
+  std::optional<actor_guard> guard;
+  subscriber_list<quote_sink_actor> subscribers;
   tick_batch batch; // reused every interval: no allocation once warm
   bool running = true;
   nanos_t next_due_ns = 0;
 };
 
-using self_ptr = caf::stateful_actor<price_feed_state>*;
+using self_ptr = price_feed_actor::stateful_pointer<price_feed_state>;
 
 // Re-arms the timer against an absolute schedule, so the offered rate does not
 // drift with timer lateness: a late interval fires at once and the feed catches
@@ -55,7 +63,7 @@ void arm_timer(self_ptr self) {
   auto now = mono_ns();
   auto wait = st.next_due_ns - now;
   if (wait < -max_intervals_behind * interval_ns) {
-    diagnose(price_feed_state::name,
+    log_warn(price_feed_state::name,
              "fell " + std::to_string(-wait / interval_ns)
                + " intervals behind: skipping ahead");
     st.next_due_ns = now;
@@ -83,17 +91,21 @@ void emit(self_ptr self) {
   st.metrics->messages_out.add(sent);
 }
 
-caf::behavior price_feed(self_ptr self, const price_feed_section& cfg,
-                         feed_metrics* metrics) {
+price_feed_actor::behavior_type price_feed(self_ptr self,
+                                           const price_feed_settings& cfg,
+                                           price_feed_metrics* metrics) {
   self->state.init(cfg, *metrics);
+  self->state.guard->drop_unknown(self);
   self->set_down_handler(
     [self](caf::down_msg& msg) { self->state.subscribers.remove(msg); });
   self->state.next_due_ns = mono_ns();
   self->send(self, timer_atom::value);
   return {
-    [self](subscribe_atom, caf::actor& who) { self->state.subscribers.add(self, who); },
+    [self](subscribe_atom, quote_sink_actor& who) {
+      self->state.subscribers.add(self, who);
+    },
     [self](timer_atom) {
-      if (!self->state.running)
+      if (!self->state.guard->self_ok(self, "timer") || !self->state.running)
         return;
       // Re-arm first: delayed_send wakes CAF's clock thread, which may preempt
       // this worker; better before the ticks are stamped than between the feed
@@ -102,7 +114,10 @@ caf::behavior price_feed(self_ptr self, const price_feed_section& cfg,
       emit(self);
     },
     [self](stop_atom) {
+      if (!self->state.guard->private_ok(self, "stop"))
+        return false;
       self->state.running = false;
+      self->state.guard->flush();
       return true;
     },
   };
@@ -110,9 +125,9 @@ caf::behavior price_feed(self_ptr self, const price_feed_section& cfg,
 
 } // namespace
 
-caf::actor spawn_price_feed(caf::actor_system& sys, const price_feed_section& cfg,
-                            feed_metrics& metrics) {
-  return sys.spawn(price_feed, cfg, &metrics);
+caf::actor spawn_price_feed(caf::actor_system& sys, const price_feed_settings& cfg,
+                            price_feed_metrics& metrics) {
+  return caf::actor_cast<caf::actor>(sys.spawn(price_feed, cfg, &metrics));
 }
 
 } // namespace trading

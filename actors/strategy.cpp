@@ -12,18 +12,19 @@
 #include "caf/actor_system.hpp"
 #include "caf/after.hpp"
 #include "caf/blocking_actor.hpp"
+#include "caf/others.hpp"
 #include "caf/response_promise.hpp"
 #include "caf/system_messages.hpp"
 
 #include "actors/append_log.hpp"
+#include "actors/actor_guard.hpp"
 #include "actors/diagnostics.hpp"
 #include "actors/market_models.hpp"
-#include "actors/metrics.hpp"
+#include "actors/recent_ids.hpp"
 #include "actors/signals.hpp"
-#include "messages/atoms.hpp"
+#include "messages/interfaces.hpp"
 #include "messages/json.hpp"
 #include "messages/type_ids.hpp"
-#include "nodes/config.hpp"
 #include "shm/book_segment.hpp"
 
 namespace trading {
@@ -37,13 +38,13 @@ void pin_this_thread(int cpu) {
   CPU_ZERO(&set);
   CPU_SET(cpu, &set);
   if (auto err = pthread_setaffinity_np(pthread_self(), sizeof set, &set))
-    diagnose(who, "cannot pin to CPU " + std::to_string(cpu) + ": "
+    log_warn(who, "cannot pin to CPU " + std::to_string(cpu) + ": "
                     + std::strerror(err));
 }
 
 /// What the strategy knows and holds for one symbol.
-struct symbol_book {
-  explicit symbol_book(std::string name, std::size_t window)
+struct symbol_state {
+  explicit symbol_state(std::string name, std::size_t window)
     : symbol(std::move(name)), prices(window) {
   }
 
@@ -52,8 +53,7 @@ struct symbol_book {
   price_window prices;
   std::uint64_t seen_incarnation = 0;
   std::uint64_t seen_sequence = 0;
-  price_t bid = no_price;
-  price_t ask = no_price;
+  quote top;
   std::optional<std::int32_t> sentiment; // overrides the market-wide value
   quantity_t position = 0;               // moves only on fills
   quantity_t target = 0;
@@ -63,24 +63,23 @@ struct symbol_book {
 
 /// Where a price came from: the stamps that let the OMS split tick-to-trade.
 struct price_event {
-  price_t bid, ask, last;
+  quote top;
   std::uint64_t incarnation, sequence;
   nanos_t tick_created_ns, book_received_ns, seen_ns;
 };
 
 class strategy_actor : public caf::blocking_actor {
 public:
-  strategy_actor(caf::actor_config& cfg, strategy_section settings,
-                 book_section book, std::vector<std::string> symbols,
-                 append_log* orders_log, strategy_metrics* metrics,
-                 std::int64_t drain_timeout_ms)
+  strategy_actor(caf::actor_config& cfg, strategy_settings settings,
+                 append_log* orders_log, strategy_metrics* metrics)
     : caf::blocking_actor(cfg),
       cfg_(std::move(settings)),
-      book_cfg_(std::move(book)),
       orders_log_(*orders_log),
       metrics_(*metrics),
-      drain_timeout_ns_(drain_timeout_ms * 1'000'000) {
-    for (auto& s : symbols) {
+      guard_(who, metrics->guard),
+      timed_out_(static_cast<std::size_t>(cfg_.timed_out_window)),
+      drain_timeout_ns_(cfg_.drain_timeout_ms * 1'000'000) {
+    for (auto& s : cfg_.instruments) {
       index_.emplace(s, books_.size());
       books_.emplace_back(s, static_cast<std::size_t>(cfg_.long_window));
     }
@@ -112,30 +111,57 @@ public:
       housekeeping();
     }
     log_sent_orders();
+    guard_.flush();
+    rejects_.flush(mono_ns());
   }
 
 private:
   // -- messages ---------------------------------------------------------------
 
+  // What a peer may send: news, quotes (actor mode) and the answers to its
+  // orders. Hand-overs and stop only from its node; anything else is dropped,
+  // counted and logged, so nothing stays in the mailbox to be scanned again.
   void receive_one() {
     metrics_.messages_in.add();
     receive(
       [this](const news& n) { on_news(n); },
-      [this](const book_update& u) {
+      [this](const tick& t) {
         if (cfg_.book_source == "actor")
-          on_update(u);
+          on_tick(t);
+      },
+      [this](const tick_batch& batch) {
+        if (cfg_.book_source == "actor")
+          for (auto& t : batch.ticks)
+            on_tick(t);
       },
       [this](const execution_report& r) { on_report(r); },
-      [this](peer_atom, caf::atom_value role, caf::actor& x) { on_peer(role, x); },
+      [this](peer_atom, order_entry_actor& x) {
+        if (guard_.private_ok(this, "peer"))
+          oms_ = x;
+      },
+      [this](peer_atom, sentiment_stream_actor& x) {
+        if (guard_.private_ok(this, "peer") && x)
+          send(x, subscribe_atom::value, caf::actor_cast<sentiment_sink_actor>(this));
+      },
+      [this](peer_atom, quote_stream_actor& x) {
+        if (guard_.private_ok(this, "peer") && x && cfg_.book_source == "actor")
+          send(x, subscribe_atom::value, caf::actor_cast<quote_sink_actor>(this));
+      },
       [this](stop_atom) {
+        if (!guard_.private_ok(this, "stop"))
+          return;
         draining_ = true;
         drain_deadline_ns_ = mono_ns() + drain_timeout_ns_;
         stop_promise_ = make_response_promise();
       },
       [this](caf::exit_msg& x) {
         // Asked to quit without a drain: answers still due count as unknown.
-        diagnose(who, "exit requested (" + to_string(x.reason) + ")");
+        log_info(who, "exit requested (" + to_string(x.reason) + ")");
         done_ = true;
+      },
+      caf::others >> [this](caf::message_view& x) -> caf::result<caf::message> {
+        guard_.note_dropped(x.content().stringify());
+        return caf::message{};
       },
       caf::after(std::chrono::seconds(0)) >> [] {});
   }
@@ -150,20 +176,10 @@ private:
     }
   }
 
-  void on_update(const book_update& u) {
-    if (auto sb = find(u.symbol))
-      on_price(*sb, price_event{u.bid, u.ask, u.last, u.feed_incarnation,
-                                u.feed_sequence, u.tick_created_ns,
-                                u.book_received_ns, mono_ns()});
-  }
-
-  void on_peer(caf::atom_value role, caf::actor& x) {
-    if (role == role::oms) {
-      oms_ = x;
-    } else if (x && (role == role::news_feed
-                     || (role == role::book && cfg_.book_source == "actor"))) {
-      send(x, subscribe_atom::value, caf::actor{this});
-    }
+  void on_tick(const tick& t) {
+    if (auto sb = find(t.symbol))
+      on_price(*sb, price_event{t.top, t.feed_incarnation, t.sequence, t.created_ns,
+                                t.book_received_ns, mono_ns()});
   }
 
   void on_report(const execution_report& r) {
@@ -172,11 +188,11 @@ private:
       return;
     if (sb->outstanding == r.order_id) {
       sb->outstanding.clear();
-    } else if (timed_out_.erase(r.order_id) > 0) {
-      diagnose(who, "late outcome for timed-out order " + r.order_id + ": "
+    } else if (timed_out_.erase(r.order_id)) {
+      log_info(who, "late outcome for timed-out order " + r.order_id + ": "
                       + to_string(r.status));
     } else {
-      diagnose(who, "ignored an execution report for unknown order " + r.order_id);
+      log_warn(who, "ignored an execution report for unknown order " + r.order_id);
       return;
     }
     if (r.status == exec_status::filled) {
@@ -184,7 +200,7 @@ private:
       sb->position += r.dir == side::buy ? r.quantity : -r.quantity;
     } else {
       metrics_.rejects.add();
-      diagnose(who, "order " + r.order_id + " rejected: " + r.reason);
+      rejects_.log(log_level::warn, who, "order rejected: " + r.reason, mono_ns());
     }
   }
 
@@ -205,17 +221,16 @@ private:
         reader_->read(static_cast<std::uint32_t>(sb.slot), entry_);
       } catch (const shm::segment_error& e) {
         // The writer died in the middle of a write: this segment is finished.
-        diagnose(who, std::string{e.what()} + ": re-attaching");
+        log_warn(who, std::string{e.what()} + ": re-attaching");
         reader_.reset();
         return;
       }
       if (entry_.feed_sequence == sb.seen_sequence
           && entry_.feed_incarnation == sb.seen_incarnation)
         continue;
-      on_price(sb, price_event{entry_.bid, entry_.ask, entry_.last,
-                               entry_.feed_incarnation, entry_.feed_sequence,
-                               entry_.tick_created_ns, entry_.book_received_ns,
-                               now});
+      on_price(sb, price_event{entry_.top, entry_.feed_incarnation,
+                               entry_.feed_sequence, entry_.tick_created_ns,
+                               entry_.book_received_ns, now});
     }
   }
 
@@ -223,10 +238,10 @@ private:
   // dead writer (heartbeat stops) and a replaced segment (book node restarted).
   void check_segment(nanos_t now) {
     if (!reader_) {
-      auto result = shm::attach_reader(book_cfg_.shm_name);
+      auto result = shm::attach_reader(cfg_.book_shm_name);
       if (!result.reader) {
         if (result.error != last_attach_error_)
-          diagnose(who, "waiting for the book: " + result.error);
+          log_info(who, "waiting for the book: " + result.error);
         last_attach_error_ = result.error;
         return;
       }
@@ -237,37 +252,38 @@ private:
         sb.slot = reader_->slot_of(sb.symbol);
       metrics_.attaches.add();
       // A segment left by a dead writer is no book to trade on.
-      stale_ = !reader_->writer_alive(now, book_cfg_.stale_after_ms * 1'000'000);
-      diagnose(who, "attached to shm segment " + book_cfg_.shm_name
+      stale_ = !reader_->writer_alive(now, cfg_.book_stale_after_ms * 1'000'000);
+      log_info(who, "attached to shm segment " + cfg_.book_shm_name
                       + (stale_ ? " (its writer is not alive: waiting)" : ""));
       return;
     }
-    if (!reader_->is_current()) {
-      diagnose(who, "shm segment " + book_cfg_.shm_name
-                      + " was removed or replaced: re-attaching");
+    auto health = reader_->health(now, cfg_.book_stale_after_ms * 1'000'000);
+    if (health != shm::segment_health::healthy
+        && health != shm::segment_health::writer_stopped) {
+      // Removed, replaced, shrunk: whatever it holds now is no book to trade on.
+      log_warn(who, reader_->describe(health) + ": trading paused, re-attaching");
       reader_.reset();
       return;
     }
-    auto alive = reader_->writer_alive(now, book_cfg_.stale_after_ms * 1'000'000);
+    auto alive = health == shm::segment_health::healthy;
     if (!alive && !stale_) {
       stale_ = true;
       metrics_.stale_pauses.add();
-      diagnose(who, "book writer stopped heartbeating: trading paused");
+      log_warn(who, "book writer stopped heartbeating: trading paused");
     } else if (alive && stale_) {
       stale_ = false;
-      diagnose(who, "book writer is back: trading resumed");
+      log_info(who, "book writer is back: trading resumed");
     }
   }
 
-  void on_price(symbol_book& sb, const price_event& e) {
+  void on_price(symbol_state& sb, const price_event& e) {
     metrics_.book_events.add();
     if (e.seen_ns >= metrics_.record_from_ns)
       metrics_.tick_age.record(e.seen_ns - e.tick_created_ns);
     sb.seen_incarnation = e.incarnation;
     sb.seen_sequence = e.sequence;
-    sb.bid = e.bid;
-    sb.ask = e.ask;
-    sb.prices.push(to_double(e.last));
+    sb.top = e.top;
+    sb.prices.push(to_double(e.top.last));
     if (stale_ || draining_)
       return;
     auto sentiment = sb.sentiment ? sb.sentiment : market_sentiment_;
@@ -284,13 +300,13 @@ private:
       send_order(sb, *decision, e);
   }
 
-  void send_order(symbol_book& sb, const order_decision& d, const price_event& e) {
+  void send_order(symbol_state& sb, const order_decision& d, const price_event& e) {
     order o;
     o.order_id = order_prefix_ + std::to_string(++order_count_);
     o.symbol = sb.symbol;
     o.dir = d.dir;
     o.quantity = d.quantity;
-    o.limit_price = d.dir == side::buy ? sb.ask : sb.bid;
+    o.limit_price = d.dir == side::buy ? sb.top.ask : sb.top.bid;
     o.timestamp_ns = wall_ns();
     o.tick_created_ns = e.tick_created_ns;
     o.book_received_ns = e.book_received_ns;
@@ -308,7 +324,7 @@ private:
   void log_sent_orders() {
     for (auto& o : sent_)
       if (auto err = orders_log_.append(to_log_line(o)); !err.empty())
-        diagnose(who, "orders log: " + err);
+        log_error(who, "orders log: " + err);
     sent_.clear();
   }
 
@@ -327,8 +343,8 @@ private:
         continue;
       if (now - sb.outstanding_since > cfg_.order_timeout_ms * 1'000'000) {
         metrics_.outcome_unknown.add();
-        diagnose(who, "order " + sb.outstanding + " timed out: outcome unknown");
-        timed_out_.emplace(sb.outstanding, sb.symbol);
+        log_warn(who, "order " + sb.outstanding + " timed out: outcome unknown");
+        timed_out_.insert(sb.outstanding);
         sb.outstanding.clear();
       } else {
         in_flight = true;
@@ -340,23 +356,24 @@ private:
     }
   }
 
-  symbol_book* find(const std::string& symbol) {
+  symbol_state* find(const std::string& symbol) {
     auto i = index_.find(symbol);
     return i == index_.end() ? nullptr : &books_[i->second];
   }
 
-  strategy_section cfg_;
-  book_section book_cfg_;
+  strategy_settings cfg_;
   append_log& orders_log_;
   strategy_metrics& metrics_;
+  actor_guard guard_;
+  log_limiter rejects_;    // a reject storm is one line per interval
+  recent_ids timed_out_;   // orders whose outcome is unknown, bounded
   nanos_t drain_timeout_ns_;
-  std::vector<symbol_book> books_;
+  std::vector<symbol_state> books_;
   std::unordered_map<std::string, std::size_t> index_;
-  std::unordered_map<std::string, std::string> timed_out_; // order id -> symbol
   std::optional<std::int32_t> market_sentiment_;
-  caf::actor oms_;
+  order_entry_actor oms_;
   std::unique_ptr<shm::segment_reader> reader_;
-  shm::book_entry entry_{};
+  shm::slot_entry entry_{};
   std::uint64_t last_change_ = 0;
   std::string last_attach_error_;
   bool stale_ = false;
@@ -372,12 +389,9 @@ private:
 
 } // namespace
 
-caf::actor spawn_strategy(caf::actor_system& sys, const strategy_section& cfg,
-                          const book_section& book, std::vector<std::string> symbols,
-                          append_log& orders_log, strategy_metrics& metrics,
-                          std::int64_t drain_timeout_ms) {
-  return sys.spawn<strategy_actor>(cfg, book, std::move(symbols), &orders_log,
-                                   &metrics, drain_timeout_ms);
+caf::actor spawn_strategy(caf::actor_system& sys, const strategy_settings& cfg,
+                          append_log& orders_log, strategy_metrics& metrics) {
+  return sys.spawn<strategy_actor>(cfg, &orders_log, &metrics);
 }
 
 } // namespace trading

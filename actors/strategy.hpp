@@ -3,32 +3,76 @@
 // SELL < sell_below); it orders only when both agree, toward a target position, one
 // order per symbol at a time, and its position moves only on a reported fill.
 //
-// It runs on its own thread (a detached blocking actor) because in shm mode it
-// polls the segment's change counter every strategy.poll_us (0 = spin) instead of
-// waiting for a message. Interface:
-//   news                              -> sentiment (market-wide or per symbol)
-//   book_update                       -> new prices (strategy.book_source = actor)
-//   execution_report                  -> the OMS's answer to one of our orders
-//   (peer_atom, role, actor)          -> oms / news_feed / book handed over or lost
-//   (stop_atom)                       -> stop ordering, wait (bounded) for the
-//                                        answers still due, reply true, quit
+// It stays a blocking actor on its own thread (detached): in shm mode it polls the
+// segment's change counter every strategy.poll_us, and at 0 it spins, which an
+// event-based actor could only do by sending itself a message per poll (a mailbox
+// round trip each time, on the CAF worker threads everything else needs). Behind
+// its handle it presents typed interfaces: quote_sink_actor (quotes in
+// strategy.book_source = actor) and sentiment_sink_actor; it sends orders through an
+// order_entry_actor and takes the execution reports as the answers. Private: stop
+// and the producers' hand-over (from its node); anything else is dropped and counted.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "caf/fwd.hpp"
 
+#include "actors/counter.hpp"
+#include "actors/latency_histogram.hpp"
+#include "messages/types.hpp"
+
 namespace trading {
 
-struct strategy_section;
-struct book_section;
-struct strategy_metrics;
 class append_log;
 
-caf::actor spawn_strategy(caf::actor_system& sys, const strategy_section& cfg,
-                          const book_section& book, std::vector<std::string> symbols,
-                          append_log& orders_log, strategy_metrics& metrics,
-                          std::int64_t drain_timeout_ms);
+struct strategy_settings {
+  std::string book_source = "shm"; // shm | actor
+  std::int64_t poll_us = 100;      // 0 spins
+  std::int64_t short_window = 5;
+  std::int64_t long_window = 20;
+  std::int64_t quantity = 10;
+  std::int64_t buy_above = 60;
+  std::int64_t sell_below = 40;
+  std::string orders_log = "orders.log";
+  std::int64_t order_timeout_ms = 2000;
+  /// Pin the strategy's thread to this CPU (-1: no pinning). With poll_us = 0 a
+  /// pinned spinner keeps a core to itself instead of time-slicing with CAF.
+  std::int64_t cpu = -1;
+  /// Order ids of timed-out orders it still recognizes when a late outcome comes
+  /// (the oldest are forgotten first).
+  std::int64_t timed_out_window = 10'000;
+
+  // Filled by the node from other sections:
+  std::vector<std::string> instruments;  // instruments
+  std::string book_shm_name;             // book.shm_name
+  std::int64_t book_stale_after_ms = 1000; // book.stale_after_ms
+  std::int64_t drain_timeout_ms = 2000;  // node.drain_timeout_ms
+};
+
+struct strategy_metrics {
+  counter book_events;  // new prices seen (shm polls or quote messages)
+  counter news_in;
+  counter orders_sent;
+  counter fills;
+  counter rejects;
+  counter outcome_unknown; // no answer within strategy.order_timeout_ms
+  counter stale_pauses;    // times trading paused because the book went stale
+  counter attaches;        // shm segment attached (first time and after a restart)
+  counter messages_in;
+  guard_metrics guard;
+  std::atomic<std::int32_t> sentiment{50};
+  /// Age of each new price when the strategy saw it (tick creation -> seen);
+  /// written by the strategy only, read after it stopped.
+  latency_histogram tick_age;
+  /// Latencies are recorded from this CLOCK_MONOTONIC time on (the end of the
+  /// node's warm-up; set before the actor starts; 0 records everything).
+  nanos_t record_from_ns = 0;
+};
+
+caf::actor spawn_strategy(caf::actor_system& sys, const strategy_settings& cfg,
+                          append_log& orders_log, strategy_metrics& metrics);
 
 } // namespace trading

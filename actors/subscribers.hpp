@@ -13,11 +13,14 @@
 #include "caf/send.hpp"
 #include "caf/system_messages.hpp"
 
+#include "actors/counter.hpp"
 #include "actors/diagnostics.hpp"
-#include "actors/metrics.hpp"
 
 namespace trading {
 
+/// `Sink` is the typed handle of what the subscribers accept (quote_sink_actor,
+/// sentiment_sink_actor).
+template <class Sink>
 class subscriber_list {
 public:
   /// `owner` names the actor in log lines; `gauge` always holds the current
@@ -32,7 +35,7 @@ public:
   /// own proxy: a new proxy replaces the old one, so that the old one's late
   /// down message cannot remove the live subscription.
   template <class Self>
-  bool add(Self* self, const caf::actor& who) {
+  bool add(Self* self, const Sink& who) {
     if (!who)
       return false;
     auto i = std::find(xs_.begin(), xs_.end(), who);
@@ -41,19 +44,19 @@ public:
         return false;
       self->monitor(who);
       *i = who;
-      diagnose(owner_, "subscriber re-added through a new connection");
+      log_info(owner_, "subscriber re-added through a new connection");
       return true;
     }
     self->monitor(who);
     xs_.push_back(who);
     publish_size();
-    diagnose(owner_, "subscriber added (" + std::to_string(xs_.size()) + " now)");
+    log_info(owner_, "subscriber added (" + std::to_string(xs_.size()) + " now)");
     return true;
   }
 
   /// Drops the subscriber a down message is about; false if it was none of ours.
   bool remove(const caf::down_msg& msg) {
-    auto i = std::find_if(xs_.begin(), xs_.end(), [&](const caf::actor& x) {
+    auto i = std::find_if(xs_.begin(), xs_.end(), [&](const Sink& x) {
       return block_of(x) == msg.source.get();
     });
     if (i == xs_.end())
@@ -62,7 +65,7 @@ public:
     publish_size();
     // A subscriber that stopped cleanly is no news; anything else is.
     if (msg.reason && msg.reason != caf::make_error(caf::exit_reason::user_shutdown))
-      diagnose(owner_, "a subscriber went down (" + to_string(msg.reason) + ")");
+      log_warn(owner_, "a subscriber went down (" + to_string(msg.reason) + ")");
     return true;
   }
 
@@ -79,7 +82,7 @@ public:
   }
 
 private:
-  static caf::actor_control_block* block_of(const caf::actor& x) {
+  static caf::actor_control_block* block_of(const Sink& x) {
     return caf::actor_cast<caf::actor_control_block*>(x);
   }
 
@@ -88,7 +91,7 @@ private:
       gauge_->value.store(xs_.size(), std::memory_order_relaxed);
   }
 
-  std::vector<caf::actor> xs_;
+  std::vector<Sink> xs_;
   const char* owner_ = "producer";
   counter* gauge_ = nullptr;
 };

@@ -25,7 +25,8 @@ HOPS = ("feed_to_book", "book_to_strategy", "strategy_to_oms")
 
 # A chain "sustains" a rate when (over the window after warm-up) the feed offers
 # at least 99 % of it, the book takes at least 99 % of what was offered, the
-# strategy sees prices younger than 1 ms at p99, and memory stays flat.
+# strategy sees prices younger than 1 ms at p99, and memory stays flat on every
+# node (the OMS's too).
 SUSTAIN_SHARE = 0.99
 MAX_TICK_AGE_P99_NS = 1_000_000
 MAX_RSS_GROWTH_KB = 8 * 1024
@@ -115,13 +116,14 @@ def tick_to_trade_rows(duration, workdir):
     return rows
 
 
-def sustained(offered_per_s, feed, book, strategy):
-    """Judges one throughput run; returns (ok, facts)."""
+def sustained(offered_per_s, feed, book, strategy, oms):
+    """Judges one throughput run; returns (ok, facts). Memory must stay flat on
+    every node, the OMS's included (its dedup window is bounded)."""
     feed_rate = feed["rates_per_s"]["feed_ticks"]
     book_rate = book["rates_per_s"]["book_ticks"]
     age = strategy["latency_ns"].get("tick_age_at_strategy", {})
     rss = [n["rss_kb"]["at_end"] - n["rss_kb"]["after_warmup"]
-           for n in {id(x): x for x in (feed, book, strategy)}.values()]
+           for n in {id(x): x for x in (feed, book, strategy, oms)}.values()]
     facts = {"offered_per_s": offered_per_s, "feed_per_s": round(feed_rate),
              "book_per_s": round(book_rate),
              "tick_age_p99_ns": age.get("p99"), "rss_growth_kb": max(rss)}
@@ -151,11 +153,11 @@ def throughput(layout, rates, window_s, workdir, runs, attempts=3):
         for attempt in range(1, attempts + 1):
             if layout == "all_in_one":
                 res, _ = all_in_one("shm", duration, workdir, extra)
-                ok, facts = sustained(offered, res, res, res)
+                ok, facts = sustained(offered, res, res, res, res)
             else:
                 res, _ = cluster("shm", duration, workdir, extra)
                 ok, facts = sustained(offered, res["feeds"], res["book"],
-                                      res["strategy"])
+                                      res["strategy"], res["oms"])
             runs.append({"layout": layout, "attempt": attempt, "sustained": ok, **facts})
             print(f"  throughput {layout}: offered {offered:,.0f} ticks/s, attempt "
                   f"{attempt}: {'sustained' if ok else 'not sustained'} {facts}",

@@ -106,11 +106,11 @@ std::string describe(caf::actor_system& sys, bool middleman) {
 tick make_tick(std::string symbol) {
   tick t;
   t.symbol = std::move(symbol);
-  t.bid = to_price(100.25);
-  t.ask = to_price(100.27);
-  t.last = to_price(100.26);
-  t.bid_size = 300;
-  t.ask_size = 500;
+  t.top.bid = to_price(100.25);
+  t.top.ask = to_price(100.27);
+  t.top.last = to_price(100.26);
+  t.top.bid_size = 300;
+  t.top.ask_size = 500;
   t.feed_incarnation = 1;
   return t;
 }

@@ -60,13 +60,13 @@ std::string segment_name(const char* what) {
          + std::to_string(::getpid());
 }
 
-shm::book_entry sample_entry() {
-  shm::book_entry e{};
-  e.bid = to_price(100.25);
-  e.ask = to_price(100.27);
-  e.last = to_price(100.26);
-  e.bid_size = 300;
-  e.ask_size = 500;
+shm::slot_entry sample_entry() {
+  shm::slot_entry e{};
+  e.top.bid = to_price(100.25);
+  e.top.ask = to_price(100.27);
+  e.top.last = to_price(100.26);
+  e.top.bid_size = 300;
+  e.top.ask_size = 500;
   e.feed_incarnation = 1;
   return e;
 }
@@ -94,7 +94,7 @@ void bm_shm_read(benchmark::State& state) {
   // even if we are killed (the writer's destructor then skips the unlink).
   ::shm_unlink(name.c_str());
   const auto& reader = *attached.reader;
-  shm::book_entry out{};
+  shm::slot_entry out{};
   auto batch = [&] {
     for (std::size_t i = 0; i < read_batch; ++i) {
       reader.read(0, out);
@@ -118,7 +118,7 @@ void bm_shm_read(benchmark::State& state) {
   report_percentiles(state, *hist);
   rows.add("shm_read", *hist, "mean of batch of 1000 reads",
            "same process, writer idle, " + cpu_text(cpu),
-           sizeof(shm::book_entry));
+           sizeof(shm::slot_entry));
 }
 
 // -- shm_cross_process ------------------------------------------------------------
@@ -149,7 +149,7 @@ static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
   sh->ready.store(1, std::memory_order_release);
   std::uint64_t seen_counter = reader.change_counter();
   std::uint64_t last_seq = 0;
-  shm::book_entry e{};
+  shm::slot_entry e{};
   while (last_seq < total) {
     std::uint64_t c = 0;
     bool changed = spin_until(
@@ -235,7 +235,7 @@ void bm_shm_cross_process(benchmark::State& state) {
                                + cpu_text(writer_cpu) + ", reader "
                                + cpu_text(reader_cpu) + ")"
                            : "reader spins, writer and reader unpinned",
-           sizeof(shm::book_entry));
+           sizeof(shm::slot_entry));
 }
 
 // -- tcp_loopback_rtt -------------------------------------------------------------

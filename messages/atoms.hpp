@@ -1,37 +1,40 @@
-// Atoms for the few control messages that carry no struct of their own.
+// Atoms for the control messages that carry no struct of their own.
 // (CAF 0.17: atoms are values of atom_value, at most 10 characters, and need no
 // type ID.)
 #pragma once
+
+#include <cstdint>
 
 #include "caf/atom.hpp"
 
 namespace trading {
 
-/// subscriber -> book_writer/news_feed: (subscribe_atom, actor) starts delivery.
+// -- public: what a peer may send ----------------------------------------------
+
+/// consumer -> producer: (subscribe_atom, sink) starts delivery to `sink`.
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
-/// node -> actor: finish in-flight work and stop producing.
-using stop_atom = caf::atom_constant<caf::atom("stop")>;
-/// peer -> entry actor: (lookup_atom, role) -> actor handle (invalid if not hosted).
-using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
 /// peer -> entry actor: (hello_atom, protocol) -> (hello_atom, protocol, node name).
 using hello_atom = caf::atom_constant<caf::atom("hello")>;
-/// node -> consumer: (peer_atom, role, actor) hands over the producer for `role`;
-/// an invalid actor says the role was lost (its node died) until the next one.
+/// peer -> entry actor: (quotes_atom, stream) -> quote_stream_actor, and so on per
+/// interface: the entry hands out a typed handle per stream (invalid if not hosted).
+using quotes_atom = caf::atom_constant<caf::atom("quotes")>;
+using sentiment_atom = caf::atom_constant<caf::atom("sentiment")>;
+using orders_atom = caf::atom_constant<caf::atom("orders")>;
+
+// -- private: only the actor itself or its node may send these ------------------
+
+/// node -> actor: finish in-flight work and stop producing; replies true.
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+/// node -> consumer: (peer_atom, producer) hands over the producer of a stream it
+/// consumes; an invalid handle says the producer was lost until the next one.
 using peer_atom = caf::atom_constant<caf::atom("peer")>;
 /// actor -> itself: a periodic timer fired.
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
-
-/// Roles by which a node's entry actor hands out the actors it hosts.
-namespace role {
-constexpr auto price_feed = caf::atom("price_feed");
-constexpr auto news_feed = caf::atom("news_feed");
-constexpr auto book = caf::atom("book");
-constexpr auto strategy = caf::atom("strategy");
-constexpr auto oms = caf::atom("oms");
-} // namespace role
+/// node -> oms: the positions per symbol, for the summary.
+using positions_atom = caf::atom_constant<caf::atom("positions")>;
 
 /// Bumped whenever a message struct or the entry protocol changes shape: peers of
 /// another protocol are refused at connect time with a clear error.
-constexpr std::uint32_t protocol_version = 1;
+constexpr std::uint32_t protocol_version = 2;
 
 } // namespace trading

@@ -55,38 +55,38 @@ exec_status status_at(const json& j, const char* key) {
                               + "'");
 }
 
-// The quote fields that tick and book_update share.
-template <class Quote>
-json quote_json(const Quote& x) {
-  return json{{"symbol", x.symbol},          {"bid", to_double(x.bid)},
-              {"ask", to_double(x.ask)},     {"last", to_double(x.last)},
-              {"bid_size", x.bid_size},      {"ask_size", x.ask_size},
-              {"feed_incarnation", x.feed_incarnation}};
+json quote_json(const quote& x) {
+  return json{{"bid", to_double(x.bid)},   {"ask", to_double(x.ask)},
+              {"last", to_double(x.last)}, {"bid_size", x.bid_size},
+              {"ask_size", x.ask_size}};
 }
 
-template <class Quote>
-void read_quote(const json& j, Quote& x) {
-  j.at("symbol").get_to(x.symbol);
+void read_quote(const json& j, quote& x) {
   x.bid = price_at(j, "bid");
   x.ask = price_at(j, "ask");
   x.last = price_at(j, "last");
   j.at("bid_size").get_to(x.bid_size);
   j.at("ask_size").get_to(x.ask_size);
-  j.at("feed_incarnation").get_to(x.feed_incarnation);
 }
 
 } // namespace
 
 void to_json(json& j, const tick& x) {
-  j = quote_json(x);
+  j = quote_json(x.top);
+  j["symbol"] = x.symbol;
+  j["feed_incarnation"] = x.feed_incarnation;
   j["sequence"] = x.sequence;
   j["created_ns"] = x.created_ns;
+  j["book_received_ns"] = x.book_received_ns;
 }
 
 void from_json(const json& j, tick& x) {
-  read_quote(j, x);
+  j.at("symbol").get_to(x.symbol);
+  read_quote(j, x.top);
+  j.at("feed_incarnation").get_to(x.feed_incarnation);
   j.at("sequence").get_to(x.sequence);
   j.at("created_ns").get_to(x.created_ns);
+  x.book_received_ns = j.value("book_received_ns", nanos_t{0});
 }
 
 void to_json(json& j, const tick_batch& x) {
@@ -113,20 +113,6 @@ void from_json(const json& j, news& x) {
   j.at("feed_incarnation").get_to(x.feed_incarnation);
   j.at("sequence").get_to(x.sequence);
   j.at("created_ns").get_to(x.created_ns);
-}
-
-void to_json(json& j, const book_update& x) {
-  j = quote_json(x);
-  j["feed_sequence"] = x.feed_sequence;
-  j["tick_created_ns"] = x.tick_created_ns;
-  j["book_received_ns"] = x.book_received_ns;
-}
-
-void from_json(const json& j, book_update& x) {
-  read_quote(j, x);
-  j.at("feed_sequence").get_to(x.feed_sequence);
-  j.at("tick_created_ns").get_to(x.tick_created_ns);
-  j.at("book_received_ns").get_to(x.book_received_ns);
 }
 
 void to_json(json& j, const order& x) {

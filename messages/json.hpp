@@ -17,8 +17,6 @@ void to_json(nlohmann::json& j, const tick_batch& x);
 void from_json(const nlohmann::json& j, tick_batch& x);
 void to_json(nlohmann::json& j, const news& x);
 void from_json(const nlohmann::json& j, news& x);
-void to_json(nlohmann::json& j, const book_update& x);
-void from_json(const nlohmann::json& j, book_update& x);
 void to_json(nlohmann::json& j, const order& x);
 void from_json(const nlohmann::json& j, order& x);
 void to_json(nlohmann::json& j, const execution_report& x);

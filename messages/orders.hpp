@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "caf/meta/type_name.hpp"
 
@@ -60,6 +61,21 @@ typename Inspector::result_type inspect(Inspector& f, execution_report& x) {
   return f(caf::meta::type_name("execution_report"), x.execution_id,
            x.order_id, x.symbol, x.dir, x.quantity, x.order_price,
            x.execution_price, x.status, x.reason, x.timestamp_ns);
+}
+
+/// One symbol's position at the OMS: average-cost, with the P&L it realized.
+struct position {
+  std::string symbol;
+  quantity_t quantity = 0;  // signed: negative is short
+  double average_price = 0; // of the open quantity
+  double realized_pnl = 0;
+  double last_price = 0;    // of the last fill
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, position& x) {
+  return f(caf::meta::type_name("position"), x.symbol, x.quantity,
+           x.average_price, x.realized_pnl, x.last_price);
 }
 
 } // namespace trading

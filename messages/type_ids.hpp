@@ -6,17 +6,26 @@
 #include "caf/fwd.hpp"
 #include "caf/type_id.hpp"
 
+#include "messages/interfaces.hpp"
 #include "messages/market.hpp"
 #include "messages/orders.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(trading, caf::first_custom_type_id)
 
+  CAF_ADD_TYPE_ID(trading, (trading::quote))
   CAF_ADD_TYPE_ID(trading, (trading::tick))
   CAF_ADD_TYPE_ID(trading, (trading::tick_batch))
   CAF_ADD_TYPE_ID(trading, (trading::news))
-  CAF_ADD_TYPE_ID(trading, (trading::book_update))
   CAF_ADD_TYPE_ID(trading, (trading::order))
   CAF_ADD_TYPE_ID(trading, (trading::execution_report))
+  CAF_ADD_TYPE_ID(trading, (trading::position))
+  CAF_ADD_TYPE_ID(trading, (std::vector<trading::position>))
+  // Typed handles cross the middleman in lookups and subscriptions.
+  CAF_ADD_TYPE_ID(trading, (trading::quote_sink_actor))
+  CAF_ADD_TYPE_ID(trading, (trading::quote_stream_actor))
+  CAF_ADD_TYPE_ID(trading, (trading::sentiment_sink_actor))
+  CAF_ADD_TYPE_ID(trading, (trading::sentiment_stream_actor))
+  CAF_ADD_TYPE_ID(trading, (trading::order_entry_actor))
 
 CAF_END_TYPE_ID_BLOCK(trading)
 

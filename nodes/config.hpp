@@ -1,29 +1,36 @@
 // The node configuration: one schema for every node. A JSON file is read into these
 // plain structs and validated strictly before any actor starts; `--set a.b=value`
-// overrides single keys. No CAF here: tests, benchmarks and tools include it freely.
+// overrides single keys. The node's config composes each actor's own settings
+// struct (actors/*.hpp, which include only caf/fwd.hpp); the fields those structs
+// mark "Filled by the node" are not keys: load_config fills them from other
+// sections after validation. The generic engine is nodes/schema.hpp; the key table
+// and the rules across keys are nodes/config.cpp.
 #pragma once
 
 #include <cstdint>
 #include <map>
-#include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
-namespace trading {
+#include "actors/news_feed.hpp"
+#include "actors/oms.hpp"
+#include "actors/price_feed.hpp"
+#include "actors/strategy.hpp"
+#include "actors/top_of_book.hpp"
+#include "nodes/schema.hpp" // config_error
 
-/// Every problem with a config: the message names the file (or --set) and the key.
-struct config_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+namespace trading {
 
 struct endpoint {
   std::string host = "127.0.0.1";
   std::int64_t port = 0; // 0: not configured
 };
 
-struct node_section {
+struct node_settings {
   std::string name = "node";
-  /// Roles hosted here: price_feed, news_feed, book, strategy, oms.
+  /// Roles hosted here (a subset of topology::roles).
   std::vector<std::string> actors;
   bool listen = false; // publish the entry actor on host:port
   std::string host = "127.0.0.1";
@@ -38,9 +45,11 @@ struct node_section {
   std::int64_t warmup_ms = 1000;
   /// CPUs this process (and every thread CAF starts) may run on; empty = all.
   std::vector<std::int64_t> cpus;
+  /// debug | info | warn | error (parse_log_level in actors/diagnostics.hpp).
+  std::string log_level = "info";
 };
 
-struct caf_section {
+struct caf_settings {
   std::string scheduler_policy = "sharing";
   std::int64_t max_threads = 2;
   /// Spin the stealing scheduler's workers (lowest latency, burns a core each).
@@ -50,78 +59,36 @@ struct caf_section {
   std::int64_t connection_timeout_ms = 1000;
 };
 
-struct price_feed_section {
-  std::map<std::string, double> symbols{{"AAPL", 175.0}, {"MSFT", 330.0},
-                                        {"GOOGL", 140.0}, {"AMZN", 145.0},
-                                        {"META", 350.0}};
-  std::int64_t interval_us = 100'000;
-  std::int64_t seed = 42;
-  double volatility = 0.001;
-  double spread_bps = 2.0;
-  /// Ticks of one interval go out as one tick_batch message.
-  bool batch = false;
-  /// Times every symbol ticks per interval (a load knob for benchmarks).
-  std::int64_t ticks_per_interval = 1;
+struct instruments_settings {
+  /// The symbol universe; empty: the keys of price_feed.symbols.
+  std::vector<std::string> symbols;
 };
 
-struct news_feed_section {
-  std::int64_t interval_ms = 1000;
-  std::int64_t seed = 7;
-  std::int64_t start_sentiment = 50;
-  std::int64_t step = 5;
-  std::int64_t jump = 20;
-  double jump_probability = 0.1;
-};
-
-struct book_section {
-  std::string shm_name = "/trading_book";
-  std::int64_t heartbeat_ms = 100;
-  /// A reader calls the writer dead after this long without a heartbeat.
-  std::int64_t stale_after_ms = 1000;
-};
-
-struct strategy_section {
-  std::string book_source = "shm"; // shm | actor
-  std::int64_t poll_us = 100;      // 0 spins
-  std::int64_t short_window = 5;
-  std::int64_t long_window = 20;
-  std::int64_t quantity = 10;
-  std::int64_t buy_above = 60;
-  std::int64_t sell_below = 40;
-  std::string orders_log = "orders.log";
-  std::int64_t order_timeout_ms = 2000;
-  /// Pin the strategy's thread to this CPU (-1: no pinning). With poll_us = 0 a
-  /// pinned spinner keeps a core to itself instead of time-slicing with CAF.
-  std::int64_t cpu = -1;
-};
-
-struct oms_section {
-  /// shm: read the price from the segment when an order arrives (same host);
-  /// actor: keep the book from book_update messages (any host).
-  std::string book_source = "actor";
-  std::string trades_log = "trades.log";
-  std::int64_t max_quantity = 100'000;
-};
-
-struct peers_section {
-  endpoint price_feed;
-  endpoint news_feed;
-  endpoint book;
-  endpoint oms;
-};
+/// One peer endpoint per role that produces a stream (topology::streams), in
+/// topology::roles order: price_feed, news_feed, book, oms today.
+std::map<std::string, endpoint> default_peers();
 
 struct node_config {
   std::string source = "<defaults>"; // the file it came from, for messages
-  node_section node;
-  caf_section caf;
-  price_feed_section price_feed;
-  news_feed_section news_feed;
-  book_section book;
-  strategy_section strategy;
-  oms_section oms;
-  peers_section peers;
+  node_settings node;
+  caf_settings caf;
+  instruments_settings instruments;
+  price_feed_settings price_feed; // start_prices is the key price_feed.symbols
+  news_feed_settings news_feed;
+  top_of_book_settings book;
+  strategy_settings strategy;
+  oms_settings oms;
+  /// Key = the producer role's name; `peers.<role>.host/.port`.
+  std::map<std::string, endpoint> peers = default_peers();
 
-  bool hosts(const std::string& role) const;
+  bool hosts(std::string_view role) const;
+
+  /// The endpoint of a producer role; throws std::out_of_range for another name.
+  const endpoint& peer(std::string_view role) const;
+
+  /// The value of a string key by its dotted path (e.g. "strategy.book_source"),
+  /// for the topology's shm keys; throws config_error if it is not a string key.
+  std::string string_value(const std::string& key) const;
 };
 
 /// Reads and validates `path`, then applies each "key=value" override in order.
@@ -132,13 +99,19 @@ node_config load_config(const std::string& path,
 node_config parse_config(const std::string& json_text, const std::string& source,
                          const std::vector<std::string>& overrides = {});
 
-/// The effective config as pretty JSON (what --print-config shows).
+/// The effective config as pretty JSON (what --print-config shows): every key,
+/// instruments.symbols as given, none of the fields the node fills.
 std::string to_json_text(const node_config& cfg);
 
 /// One line per key: path, type, unit, default, range, meaning (Markdown table).
 std::string schema_markdown();
 
-/// The roles a node can host, in pipeline order.
+/// The roles a node can host, in pipeline order (topology::roles).
 const std::vector<std::string>& known_roles();
+
+/// Every topology consumption that this node's config makes a message stream: for
+/// each hosted consumer role (in topology order), the streams it consumes, skipping
+/// a stream whose shm_key says "shm". Pairs of (consumer role, stream name).
+std::vector<std::pair<std::string, std::string>> consumed_streams(const node_config& cfg);
 
 } // namespace trading

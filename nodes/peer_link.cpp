@@ -9,8 +9,9 @@
 #include "caf/io/middleman_actor.hpp"
 
 #include "actors/diagnostics.hpp"
-#include "actors/metrics.hpp"
 #include "messages/atoms.hpp"
+#include "nodes/node_metrics.hpp"
+#include "nodes/streams.hpp"
 
 namespace trading {
 
@@ -19,8 +20,8 @@ namespace {
 constexpr const char* who = "peer_link";
 constexpr auto request_timeout = std::chrono::seconds(3);
 
-struct link_role {
-  caf::atom_value role;
+struct link_stream {
+  const topology::stream* stream;
   std::vector<caf::actor> consumers;
   caf::actor current; // invalid while not linked
 };
@@ -31,7 +32,7 @@ struct peer_link_state {
   std::string host;
   std::uint16_t port = 0;
   std::string where; // host:port, for messages
-  std::vector<link_role> roles;
+  std::vector<link_stream> streams;
   link_metrics* metrics = nullptr;
   std::int64_t backoff_min_ms = 0;
   std::int64_t backoff_max_ms = 0;
@@ -44,14 +45,18 @@ struct peer_link_state {
 
 using self_ptr = caf::stateful_actor<peer_link_state>*;
 
+// What we wait for, by the producing roles (the log lines' vocabulary).
 std::string roles_text(const peer_link_state& st) {
   std::string out;
-  for (auto& r : st.roles)
-    out += (out.empty() ? "" : ", ") + caf::to_string(r.role);
+  for (auto& r : st.streams) {
+    std::string role{r.stream->producer};
+    if (out.find(role) == std::string::npos)
+      out += (out.empty() ? "" : ", ") + role;
+  }
   return out;
 }
 
-void hand_over(self_ptr self, link_role& r, const caf::actor& handle) {
+void give(self_ptr self, link_stream& r, const caf::actor& handle) {
   auto& st = self->state;
   if (r.current && !handle)
     st.metrics->connected.fetch_sub(1);
@@ -59,16 +64,20 @@ void hand_over(self_ptr self, link_role& r, const caf::actor& handle) {
     st.metrics->connected.fetch_add(1);
   r.current = handle;
   for (auto& consumer : r.consumers)
-    self->send(consumer, peer_atom::value, r.role, handle);
+    hand_over(caf::actor_cast<caf::actor>(self), consumer, *r.stream, handle);
 }
 
 void drop_all(self_ptr self) {
-  for (auto& r : self->state.roles) {
+  for (auto& r : self->state.streams) {
     if (r.current) {
       self->demonitor(r.current);
-      hand_over(self, r, caf::actor{});
+      give(self, r, caf::actor{});
     }
   }
+}
+
+caf::actor_control_block* block_of(const caf::actor& x) {
+  return caf::actor_cast<caf::actor_control_block*>(x);
 }
 
 void schedule_attempt(self_ptr self, std::int64_t delay_ms) {
@@ -84,7 +93,7 @@ void fail(self_ptr self, std::uint64_t gen, const std::string& reason) {
   ++st.generation;
   drop_all(self);
   if (reason != st.last_error || st.failures % 10 == 0)
-    diagnose(who, "waiting for " + roles_text(st) + " at " + st.where + ": " + reason
+    log_warn(who, "waiting for " + roles_text(st) + " at " + st.where + ": " + reason
                     + "; retrying with backoff (now " + std::to_string(st.backoff_ms)
                     + " ms)");
   st.last_error = reason;
@@ -95,10 +104,10 @@ void fail(self_ptr self, std::uint64_t gen, const std::string& reason) {
 
 void linked(self_ptr self, std::uint64_t gen, const std::string& peer_name) {
   auto& st = self->state;
-  for (auto& r : st.roles)
+  for (auto& r : st.streams)
     if (!r.current)
       return;
-  diagnose(who, std::string{st.ever_linked ? "re-linked" : "linked"} + " to node '"
+  log_info(who, std::string{st.ever_linked ? "re-linked" : "linked"} + " to node '"
                   + peer_name + "' at " + st.where + " (" + roles_text(st) + ")");
   (void) gen;
   if (st.ever_linked)
@@ -109,27 +118,27 @@ void linked(self_ptr self, std::uint64_t gen, const std::string& peer_name) {
   st.ever_linked = true;
 }
 
-void look_up_roles(self_ptr self, std::uint64_t gen, const caf::actor& entry,
-                   const std::string& peer_name) {
-  for (std::size_t i = 0; i < self->state.roles.size(); ++i) {
-    auto role = self->state.roles[i].role;
-    self->request(entry, request_timeout, lookup_atom::value, role)
-      .then(
-        [=](caf::actor& handle) {
-          auto& st = self->state;
-          if (gen != st.generation)
-            return;
-          if (!handle)
-            return fail(self, gen, "node '" + peer_name + "' does not host "
-                                     + caf::to_string(role));
-          self->monitor(handle);
-          hand_over(self, st.roles[i], handle);
-          linked(self, gen, peer_name);
-        },
-        [=](caf::error& err) {
-          fail(self, gen, "lookup of " + caf::to_string(role) + " failed: "
-                            + self->system().render(err));
-        });
+void look_up_streams(self_ptr self, std::uint64_t gen, const caf::actor& entry,
+                     const std::string& peer_name) {
+  for (std::size_t i = 0; i < self->state.streams.size(); ++i) {
+    auto stream = self->state.streams[i].stream;
+    look_up(
+      self, entry, *stream,
+      [=](caf::actor handle) {
+        auto& st = self->state;
+        if (gen != st.generation)
+          return;
+        if (!handle)
+          return fail(self, gen, "node '" + peer_name + "' does not host "
+                                   + std::string{stream->producer});
+        self->monitor(handle);
+        give(self, st.streams[i], handle);
+        linked(self, gen, peer_name);
+      },
+      [=](caf::error& err) {
+        fail(self, gen, "lookup of " + std::string{stream->name} + " failed: "
+                          + self->system().render(err));
+      });
   }
 }
 
@@ -140,10 +149,19 @@ void attempt(self_ptr self) {
   self->request(mm, request_timeout, caf::connect_atom::value, st.host, st.port)
     .then(
       [=](const caf::node_id&, caf::strong_actor_ptr& ptr,
-          const std::set<std::string>&) {
+          const std::set<std::string>& ifs) {
         auto entry = caf::actor_cast<caf::actor>(ptr);
         if (!entry)
           return fail(self, gen, "nothing is published there");
+        // What typed remote_actor<entry_actor> checks, without blocking a worker.
+        if (ifs != entry_interface(self->system()))
+          return fail(self, gen,
+                      "the actor published there is not a trading node entry "
+                      "(wrong actor interface: it offers "
+                        + (ifs.empty() ? std::string{"no typed interface"}
+                                       : caf::deep_to_string(ifs))
+                        + ", a trading node's entry of protocol "
+                        + std::to_string(protocol_version) + " is expected)");
         self->request(entry, request_timeout, hello_atom::value, protocol_version)
           .then(
             [=](hello_atom, std::uint32_t version, std::string& peer_name) {
@@ -152,7 +170,7 @@ void attempt(self_ptr self) {
                             "node '" + peer_name + "' speaks protocol "
                               + std::to_string(version) + ", this node "
                               + std::to_string(protocol_version));
-              look_up_roles(self, gen, entry, peer_name);
+              look_up_streams(self, gen, entry, peer_name);
             },
             [=](caf::error& err) {
               fail(self, gen, "the actor published there is not a trading node "
@@ -171,19 +189,21 @@ caf::behavior peer_link(self_ptr self, peer_link_settings cfg,
   st.host = cfg.host;
   st.port = cfg.port;
   st.where = cfg.host + ":" + std::to_string(cfg.port);
-  for (auto& r : cfg.roles)
-    st.roles.push_back(link_role{r.role, r.consumers, caf::actor{}});
+  for (auto& r : cfg.streams)
+    st.streams.push_back(link_stream{r.stream, r.consumers, caf::actor{}});
   st.metrics = metrics;
   st.backoff_min_ms = cfg.backoff_min_ms;
   st.backoff_max_ms = cfg.backoff_max_ms;
   st.backoff_ms = cfg.backoff_min_ms;
-  metrics->expected.fetch_add(static_cast<std::int64_t>(st.roles.size()));
+  metrics->expected.fetch_add(static_cast<std::int64_t>(st.streams.size()));
   self->set_down_handler([self](caf::down_msg& msg) {
     auto& st = self->state;
-    for (auto& r : st.roles) {
-      if (!r.current || r.current.address() != msg.source)
+    // Match on the handle held, not the address: a late down message from an
+    // older connection's proxy of the same actor must not drop the new link.
+    for (auto& r : st.streams) {
+      if (!r.current || block_of(r.current) != msg.source.get())
         continue;
-      diagnose(who, "lost " + caf::to_string(r.role) + " at " + st.where + " ("
+      log_warn(who, "lost " + std::string{r.stream->producer} + " at " + st.where + " ("
                       + self->system().render(msg.reason) + "): reconnecting");
       st.metrics->losses.fetch_add(1);
       ++st.generation;

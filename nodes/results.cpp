@@ -6,8 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/metrics.hpp"
 #include "nodes/config.hpp"
+#include "nodes/roles.hpp"
+#include "nodes/topology.hpp"
 
 namespace trading {
 
@@ -28,24 +29,6 @@ double per_second(std::uint64_t from, std::uint64_t to, double seconds) {
 
 } // namespace
 
-std::int64_t resident_kb() {
-  std::ifstream statm{"/proc/self/statm"};
-  std::int64_t pages = 0, resident = 0;
-  statm >> pages >> resident;
-  return resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
-counter_snapshot take_snapshot(const node_metrics& m) {
-  counter_snapshot s;
-  s.at_ns = mono_ns();
-  s.feed_ticks = m.price_feed.ticks_sent.get();
-  s.book_ticks = m.book.ticks_in.get();
-  s.strategy_prices = m.strategy.book_events.get();
-  s.orders = m.strategy.orders_sent.get();
-  s.rss_kb = resident_kb();
-  return s;
-}
-
 void write_results(const std::string& path, const node_config& cfg,
                    const node_metrics& m, const counter_snapshot& begin,
                    const counter_snapshot& end) {
@@ -60,30 +43,35 @@ void write_results(const std::string& path, const node_config& cfg,
   add("book_to_strategy", m.oms.hop_book_to_strategy);
   add("strategy_to_oms", m.oms.hop_strategy_to_oms);
   add("tick_age_at_strategy", m.strategy.tick_age);
+  // Every role's counters, hosted or not, so every node's file has the same keys.
+  json rates = json::object();
+  json window_counts = json::object();
+  json totals = json::object();
+  std::uint64_t refused = 0;
+  std::uint64_t dropped = 0;
+  for (std::size_t i = 0; i < topology::roles.size(); ++i) {
+    auto& adapter = adapter_of(i);
+    for (auto& [name, value] : adapter.totals(m))
+      totals[name] = value;
+    auto& guard = adapter.guard(m);
+    refused += guard.refused.get();
+    dropped += guard.dropped.get();
+  }
+  totals["refused"] = refused;
+  totals["dropped"] = dropped;
+  for (auto& [name, to] : end.counts) {
+    auto from = begin.counts.count(name) ? begin.counts.at(name) : 0;
+    rates[name] = per_second(from, to, window);
+    window_counts[name] = to - from;
+  }
   json doc{
     {"node", cfg.node.name},
     {"actors", cfg.node.actors},
     {"book_source", cfg.strategy.book_source},
     {"window_s", window},
-    {"rates_per_s",
-     {{"feed_ticks", per_second(begin.feed_ticks, end.feed_ticks, window)},
-      {"book_ticks", per_second(begin.book_ticks, end.book_ticks, window)},
-      {"strategy_prices",
-       per_second(begin.strategy_prices, end.strategy_prices, window)},
-      {"orders", per_second(begin.orders, end.orders, window)}}},
-    {"window_counts",
-     {{"feed_ticks", end.feed_ticks - begin.feed_ticks},
-      {"book_ticks", end.book_ticks - begin.book_ticks},
-      {"strategy_prices", end.strategy_prices - begin.strategy_prices}}},
-    {"totals",
-     {{"feed_ticks", m.price_feed.ticks_sent.get()},
-      {"book_ticks", m.book.ticks_in.get()},
-      {"gaps", m.book.gaps.get()},
-      {"strategy_prices", m.strategy.book_events.get()},
-      {"orders", m.strategy.orders_sent.get()},
-      {"fills", m.oms.fills.get()},
-      {"rejects", m.oms.rejects.get()},
-      {"outcome_unknown", m.strategy.outcome_unknown.get()}}},
+    {"rates_per_s", rates},
+    {"window_counts", window_counts},
+    {"totals", totals},
     {"rss_kb", {{"after_warmup", begin.rss_kb}, {"at_end", end.rss_kb}}},
     {"latency_ns", latency},
   };

@@ -1,13 +1,15 @@
 #include "shm/book_segment.hpp"
 
+#include "messages/names.hpp"
+
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <functional>
 #include <new>
 #include <random>
-#include <set>
 #include <thread>
 
 #include <fcntl.h>
@@ -51,12 +53,6 @@ std::string errno_text(int err) {
   throw segment_error(seg(name) + ": " + what + ": " + errno_text(err));
 }
 
-bool pid_alive(std::int32_t pid) {
-  if (pid <= 0)
-    return false; // kill(0 or negative) would address process groups
-  return ::kill(pid, 0) == 0 || errno == EPERM;
-}
-
 // Closes a descriptor on scope exit.
 struct fd_guard {
   int fd;
@@ -66,32 +62,177 @@ struct fd_guard {
   }
 };
 
-// True if `name` currently refers to the inode (dev, ino).
-bool name_refers_to(const std::string& name, std::uint64_t dev,
-                    std::uint64_t ino) {
-  fd_guard g{::shm_open(name.c_str(), O_RDONLY, 0)};
-  if (g.fd < 0)
-    return false;
+// glibc's shm_open maps NAME to /dev/shm/NAME; link(2) and rename(2) need the
+// path, so everything here uses it.
+std::string shm_path(const std::string& name) {
+  return "/dev/shm" + name;
+}
+
+int open_path(const std::string& path, int flags, mode_t mode = 0) {
+  int fd;
+  do
+    fd = ::open(path.c_str(), flags | O_CLOEXEC | O_NOFOLLOW, mode);
+  while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+// Result of stat(NAME) against the inode (dev, ino).
+enum class name_state { ours, other, gone, error };
+
+name_state name_refers_to(const std::string& name, std::uint64_t dev,
+                          std::uint64_t ino) {
   struct stat st {};
-  if (::fstat(g.fd, &st) != 0)
-    return false;
+  if (::stat(shm_path(name).c_str(), &st) != 0)
+    return errno == ENOENT ? name_state::gone : name_state::error;
   return static_cast<std::uint64_t>(st.st_dev) == dev
-         && static_cast<std::uint64_t>(st.st_ino) == ino;
+             && static_cast<std::uint64_t>(st.st_ino) == ino
+           ? name_state::ours
+           : name_state::other;
 }
 
-// Incarnations of the writers open in this process: lets a writer tell its own
-// live segment (refuse) from one left by an earlier process that had our pid
-// (replace).
-std::mutex registry_mutex;
-std::set<std::uint64_t>& live_incarnations() {
-  static std::set<std::uint64_t> set;
-  return set;
+// -- ownership locks ---------------------------------------------------------
+//
+// OFD locks (fcntl(2), F_OFD_*): owned by the open file description, so they
+// conflict between two descriptors of one process too, and the kernel drops
+// them with the last descriptor, i.e. when the process dies.
+
+constexpr off_t owner_byte = 0;    // held by the live writer for its life
+constexpr off_t takeover_byte = 1; // held while replacing a dead writer's file
+
+// Non-blocking write lock on one byte. false with errno EAGAIN if held.
+bool try_lock_byte(int fd, off_t byte) {
+  struct flock fl {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = byte;
+  fl.l_len = 1;
+  return ::fcntl(fd, F_OFD_SETLK, &fl) == 0;
 }
 
-bool is_live_here(std::uint64_t incarnation) {
-  std::lock_guard<std::mutex> lock{registry_mutex};
-  return live_incarnations().count(incarnation) != 0;
+// 1 if another open file description holds a write lock on `byte`, 0 if not,
+// -1 on error. Takes nothing.
+int byte_locked(int fd, off_t byte) {
+  struct flock fl {};
+  fl.l_type = F_RDLCK; // conflicts with a write lock; needs no write access
+  fl.l_whence = SEEK_SET;
+  fl.l_start = byte;
+  fl.l_len = 1;
+  if (::fcntl(fd, F_OFD_GETLK, &fl) != 0)
+    return -1;
+  return fl.l_type == F_UNLCK ? 0 : 1;
 }
+
+// -- SIGBUS protection of mapped segments ------------------------------------
+//
+// A fixed table, read by the signal handler: no allocation, no locks, only
+// lock-free atomics. A slot is free (0), being filled (1) or active (2).
+
+constexpr std::size_t max_mappings = 128;
+
+struct mapping_entry {
+  std::atomic<int> state{0};
+  std::atomic<std::uintptr_t> start{0};
+  std::atomic<std::size_t> length{0};
+  std::atomic<int> prot{0};
+  std::atomic<bool> lost{false};
+};
+
+static_assert(std::atomic<int>::is_always_lock_free);
+static_assert(std::atomic<bool>::is_always_lock_free);
+static_assert(std::atomic<std::uintptr_t>::is_always_lock_free);
+static_assert(std::atomic<std::size_t>::is_always_lock_free);
+
+mapping_entry mappings[max_mappings];
+struct sigaction previous_sigbus {};
+
+extern "C" void on_sigbus(int sig, siginfo_t* info, void* context) {
+  const int saved_errno = errno;
+  const auto addr = reinterpret_cast<std::uintptr_t>(info->si_addr);
+  bool ours = false;
+  for (auto& m : mappings) {
+    if (m.state.load(std::memory_order_acquire) != 2)
+      continue;
+    const auto start = m.start.load(std::memory_order_relaxed);
+    const auto length = m.length.load(std::memory_order_relaxed);
+    if (addr < start || addr - start >= length)
+      continue;
+    // Zero pages over the whole mapping: the faulting access retries on them.
+    // mmap is a plain system call on Linux, safe here in practice.
+    void* p = ::mmap(reinterpret_cast<void*>(start), length,
+                     m.prot.load(std::memory_order_relaxed),
+                     MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p != MAP_FAILED) {
+      m.lost.store(true, std::memory_order_release);
+      ours = true;
+    }
+    break;
+  }
+  errno = saved_errno;
+  if (ours)
+    return;
+  // Not ours: behave as if we had never been installed.
+  if (previous_sigbus.sa_flags & SA_SIGINFO) {
+    if (previous_sigbus.sa_sigaction != nullptr) {
+      previous_sigbus.sa_sigaction(sig, info, context);
+      return;
+    }
+  } else if (previous_sigbus.sa_handler != SIG_DFL
+             && previous_sigbus.sa_handler != SIG_IGN) {
+    previous_sigbus.sa_handler(sig);
+    return;
+  } else if (previous_sigbus.sa_handler == SIG_IGN && info->si_code <= 0) {
+    return; // sent by kill(): ignored, as before
+  }
+  // Default action: die by SIGBUS. Pending until this handler returns (the
+  // signal is blocked inside it); a fault would also simply recur.
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  ::sigaction(SIGBUS, &dfl, nullptr);
+  ::raise(SIGBUS);
+}
+
+void install_sigbus_handler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction sa {};
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGBUS, &sa, &previous_sigbus);
+  });
+}
+
+// Index of the new entry, -1 if the table is full.
+int register_mapping(void* start, std::size_t length, int prot) {
+  install_sigbus_handler();
+  for (std::size_t i = 0; i < max_mappings; ++i) {
+    int expected = 0;
+    if (!mappings[i].state.compare_exchange_strong(expected, 1,
+                                                   std::memory_order_acq_rel))
+      continue;
+    mappings[i].start.store(reinterpret_cast<std::uintptr_t>(start),
+                            std::memory_order_relaxed);
+    mappings[i].length.store(length, std::memory_order_relaxed);
+    mappings[i].prot.store(prot, std::memory_order_relaxed);
+    mappings[i].lost.store(false, std::memory_order_relaxed);
+    mappings[i].state.store(2, std::memory_order_release);
+    return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// Before munmap: a fault after this is no longer ours.
+void unregister_mapping(int index) {
+  if (index >= 0)
+    mappings[index].state.store(0, std::memory_order_release);
+}
+
+bool mapping_lost(int index) {
+  return index >= 0 && mappings[index].lost.load(std::memory_order_acquire);
+}
+
+// -- misc --------------------------------------------------------------------
 
 std::uint64_t new_incarnation() {
   std::random_device rd;
@@ -111,53 +252,41 @@ void copy_symbol(char (&dst)[16], const std::string& symbol) {
   std::memcpy(dst, symbol.data(), symbol.size());
 }
 
-// -- inspecting an existing segment (writer side) ----------------------------
+// The writer pid in an existing file's header, read with pread (no mapping, so
+// no SIGBUS if it shrinks meanwhile); 0 if it is no book segment.
+std::int32_t header_pid(int fd) {
+  unsigned char buf[32];
+  if (::pread(fd, buf, sizeof buf, 0) != static_cast<ssize_t>(sizeof buf))
+    return 0;
+  std::uint64_t magic;
+  std::int32_t pid;
+  std::memcpy(&magic, buf + offsetof(segment_header, magic), sizeof magic);
+  std::memcpy(&pid, buf + offsetof(segment_header, writer_pid), sizeof pid);
+  return magic == book_magic ? pid : 0;
+}
 
-struct existing_segment {
-  enum kind_t { vanished, live, stale } kind;
-  std::int32_t pid = 0;
-};
-
-// How long an existing but uninitialised segment is given to become ready
-// before it is judged the remains of a writer that died while creating it.
-constexpr auto init_grace = std::chrono::milliseconds(200);
-
-existing_segment inspect_existing(const std::string& name) {
-  const auto deadline = std::chrono::steady_clock::now() + init_grace;
-  for (;;) {
-    fd_guard g{::shm_open(name.c_str(), O_RDONLY, 0)};
-    if (g.fd < 0) {
-      if (errno == ENOENT)
-        return {existing_segment::vanished};
-      fail(name, "exists but cannot be opened to check its writer", errno);
+std::string health_text(const std::string& name, segment_health health,
+                        std::size_t expected_size, int fd) {
+  switch (health) {
+    case segment_health::healthy:
+      return seg(name) + " is healthy";
+    case segment_health::truncated: {
+      std::string size = "size unknown";
+      struct stat st {};
+      if (fd >= 0 && ::fstat(fd, &st) == 0)
+        size = "size " + std::to_string(st.st_size) + " bytes";
+      return seg(name) + " was truncated or wiped under us (" + size
+             + ", expected " + std::to_string(expected_size) + ")";
     }
-    struct stat st {};
-    if (::fstat(g.fd, &st) != 0)
-      fail(name, "fstat of existing segment failed", errno);
-    if (static_cast<std::size_t>(st.st_size) >= header_size) {
-      void* p = ::mmap(nullptr, header_size, PROT_READ, MAP_SHARED, g.fd, 0);
-      if (p == MAP_FAILED)
-        fail(name, "mmap of existing segment failed", errno);
-      const auto* h = static_cast<const segment_header*>(p);
-      const auto version = h->layout_version.load(std::memory_order_acquire);
-      const auto magic = h->magic.load(std::memory_order_relaxed);
-      const auto pid = h->writer_pid;
-      const auto incarnation = h->writer_incarnation;
-      ::munmap(p, header_size);
-      if (magic != book_magic && magic != 0)
-        return {existing_segment::stale, 0}; // garbage
-      if (magic == book_magic && version != 0) {
-        // Any layout version: the pid and incarnation offsets are stable.
-        const bool in_use = pid == ::getpid() ? is_live_here(incarnation)
-                                              : pid_alive(pid);
-        return {in_use ? existing_segment::live : existing_segment::stale, pid};
-      }
-    }
-    // Short or not yet initialised: perhaps a writer is creating it right now.
-    if (std::chrono::steady_clock::now() >= deadline)
-      return {existing_segment::stale, 0};
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    case segment_health::replaced:
+      return seg(name) + " was replaced under us by another segment";
+    case segment_health::unlinked:
+      return seg(name) + " was removed under us";
+    case segment_health::writer_stopped:
+      return seg(name) + ": its writer stopped (no fresh heartbeat or no "
+                         "process holds the owner lock)";
   }
+  return seg(name) + ": unknown health";
 }
 
 } // namespace
@@ -171,17 +300,7 @@ std::int64_t monotonic_now_ns() {
 }
 
 std::string check_segment_name(const std::string& name) {
-  if (name.empty() || name[0] != '/')
-    return "must start with '/'";
-  if (name.size() < 2)
-    return "must have at least one character after '/'";
-  if (name.size() > max_name_length)
-    return "is longer than " + std::to_string(max_name_length) + " characters";
-  if (name.find('/', 1) != std::string::npos)
-    return "must not contain '/' after the first character";
-  if (name.find('\0') != std::string::npos)
-    return "must not contain NUL characters";
-  return {};
+  return shm_name_problem(name); // the one rule, shared with the config
 }
 
 const char* to_string(attach_status status) {
@@ -206,6 +325,35 @@ const char* to_string(attach_status status) {
   return "unknown";
 }
 
+const char* to_string(segment_health health) {
+  switch (health) {
+    case segment_health::healthy:
+      return "healthy";
+    case segment_health::truncated:
+      return "truncated";
+    case segment_health::replaced:
+      return "replaced";
+    case segment_health::unlinked:
+      return "unlinked";
+    case segment_health::writer_stopped:
+      return "writer_stopped";
+  }
+  return "unknown";
+}
+
+namespace test_hooks {
+std::function<void(writer_point, const std::string& name)> writer_hook;
+} // namespace test_hooks
+
+namespace {
+
+void run_hook(test_hooks::writer_point point, const std::string& name) {
+  if (test_hooks::writer_hook)
+    test_hooks::writer_hook(point, name);
+}
+
+} // namespace
+
 // -- segment_writer ----------------------------------------------------------
 
 segment_writer::segment_writer(std::string name,
@@ -221,70 +369,66 @@ segment_writer::segment_writer(std::string name,
                         + " symbols, at most " + std::to_string(max_slots)
                         + " are supported");
   for (const auto& s : symbols) {
-    if (s.empty() || s.size() > max_symbol_length
-        || s.find('\0') != std::string::npos)
-      throw segment_error(seg(name_) + ": symbol \"" + s
-                          + "\" must be 1.." + std::to_string(max_symbol_length)
-                          + " characters without NUL");
+    if (auto why = symbol_problem(s); !why.empty())
+      throw segment_error(seg(name_) + ": symbol \"" + s + "\": " + why);
     if (!index_.emplace(s, static_cast<int>(symbols_.size())).second)
       throw segment_error(seg(name_) + ": symbol \"" + s + "\" given twice");
     symbols_.push_back(s);
   }
 
-  // Create, replacing a stale segment if one holds the name. A few rounds in
-  // case another process races us for the name.
-  int fd = -1;
-  for (int attempt = 0; fd < 0; ++attempt) {
-    fd = ::shm_open(name_.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600);
-    if (fd >= 0)
-      break;
-    if (errno != EEXIST)
-      fail(name_, "shm_open(O_CREAT|O_EXCL) failed", errno);
-    if (attempt == 3)
-      throw segment_error(seg(name_)
-                          + ": name keeps being recreated by another process");
-    auto existing = inspect_existing(name_);
-    if (existing.kind == existing_segment::live)
-      throw segment_error(seg(name_) + " is in use by live writer pid "
-                          + std::to_string(existing.pid));
-    if (existing.kind == existing_segment::stale) {
-      if (::shm_unlink(name_.c_str()) != 0 && errno != ENOENT)
-        fail(name_, "shm_unlink of stale segment failed", errno);
-      replaced_stale_ = true;
-    }
-  }
-
+  // 1. Build the whole segment under a private temporary name.
+  incarnation_ = new_incarnation();
+  static std::atomic<unsigned> temp_counter{0};
+  const std::string path = shm_path(name_);
+  const std::string temp = path + ".tmp." + std::to_string(::getpid()) + "."
+                           + std::to_string(temp_counter.fetch_add(1));
   size_ = segment_size(symbols_.size());
-  auto undo = [&](const std::string& what, int err) {
-    if (base_ != nullptr)
-      ::munmap(base_, size_);
-    ::close(fd);
-    ::shm_unlink(name_.c_str());
-    fail(name_, what, err);
-  };
-  // The mode passed to shm_open is filtered by the umask; pin it.
-  if (::fchmod(fd, 0600) != 0)
-    undo("fchmod 0600 failed", errno);
-  if (::ftruncate(fd, static_cast<off_t>(size_)) != 0)
-    undo("ftruncate to " + std::to_string(size_) + " bytes failed", errno);
+  fd_ = open_path(temp, O_CREAT | O_EXCL | O_RDWR, 0600);
+  if (fd_ < 0)
+    fail(name_, "creating temporary segment " + temp + " failed", errno);
+  // From here on, failures undo everything; the temp name always goes.
+  struct cleanup {
+    segment_writer& w;
+    const std::string& temp;
+    bool done = false;
+    ~cleanup() {
+      ::unlink(temp.c_str());
+      if (done)
+        return;
+      unregister_mapping(w.mapping_);
+      if (w.base_ != nullptr)
+        ::munmap(w.base_, w.size_);
+      if (w.fd_ >= 0)
+        ::close(w.fd_);
+    }
+  } undo{*this, temp};
+
+  // The mode passed to open is filtered by the umask; pin it.
+  if (::fchmod(fd_, 0600) != 0)
+    fail(name_, "fchmod 0600 failed", errno);
+  if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0)
+    fail(name_, "ftruncate to " + std::to_string(size_) + " bytes failed",
+         errno);
   struct stat st {};
-  if (::fstat(fd, &st) != 0)
-    undo("fstat failed", errno);
+  if (::fstat(fd_, &st) != 0)
+    fail(name_, "fstat failed", errno);
   dev_ = static_cast<std::uint64_t>(st.st_dev);
   ino_ = static_cast<std::uint64_t>(st.st_ino);
-  void* p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  void* p = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
   if (p == MAP_FAILED)
-    undo("mmap of " + std::to_string(size_) + " bytes failed", errno);
+    fail(name_, "mmap of " + std::to_string(size_) + " bytes failed", errno);
   base_ = p;
-  ::close(fd);
+  mapping_ = register_mapping(base_, size_, PROT_READ | PROT_WRITE);
+  if (mapping_ < 0)
+    throw segment_error(seg(name_) + ": more than "
+                        + std::to_string(max_mappings)
+                        + " segments mapped in this process");
 
   // The file is zero-filled by ftruncate; begin the objects' lifetimes.
   header_ = new (base_) segment_header();
   slots_ = reinterpret_cast<book_slot*>(static_cast<std::byte*>(base_)
                                         + header_size);
-  incarnation_ = new_incarnation();
   const auto now = monotonic_now_ns();
-
   header_->magic.store(book_magic, std::memory_order_relaxed);
   header_->slot_count = static_cast<std::uint32_t>(symbols_.size());
   header_->slot_size = static_cast<std::uint32_t>(slot_size);
@@ -295,30 +439,79 @@ segment_writer::segment_writer(std::string name,
   header_->change_counter.store(0, std::memory_order_relaxed);
   for (std::size_t i = 0; i < symbols_.size(); ++i) {
     auto* slot = new (&slots_[i]) book_slot();
-    book_entry e{};
+    slot_entry e{};
     copy_symbol(e.symbol, symbols_[i]);
     e.written_ns = now;
     slot->lock.store(e);
   }
-  {
-    std::lock_guard<std::mutex> lock{registry_mutex};
-    live_incarnations().insert(incarnation_);
-  }
   // Last: release-store publishes everything above to readers that
   // acquire-load the version.
   header_->layout_version.store(layout_version, std::memory_order_release);
+  if (mapping_lost(mapping_))
+    throw segment_error(seg(name_) + ": temporary segment " + temp
+                        + " was truncated while being built");
+
+  // 2. Own it: the owner lock is ours for the writer's whole life.
+  if (!try_lock_byte(fd_, owner_byte))
+    fail(name_, "taking the owner lock failed", errno);
+
+  // 3. Publish: link to a free name, or rename over a dead writer's segment.
+  for (int attempt = 0;; ++attempt) {
+    if (attempt == 8)
+      throw segment_error(seg(name_)
+                          + ": name keeps changing under us (other writers?)");
+    run_hook(test_hooks::writer_point::before_link, name_);
+    if (::link(temp.c_str(), path.c_str()) == 0)
+      break;
+    if (errno != EEXIST)
+      fail(name_, "link(2) to publish the segment failed", errno);
+    fd_guard existing{open_path(path, O_RDWR)};
+    if (existing.fd < 0) {
+      if (errno == ENOENT)
+        continue; // gone meanwhile: try the free name again
+      fail(name_, "exists but cannot be opened to check its writer", errno);
+    }
+    if (!try_lock_byte(existing.fd, takeover_byte)) {
+      if (errno == EAGAIN || errno == EACCES)
+        throw segment_error(seg(name_) + " is being taken over by another "
+                                         "writer right now");
+      fail(name_, "taking the take-over lock failed", errno);
+    }
+    const int owned = byte_locked(existing.fd, owner_byte);
+    if (owned < 0)
+      fail(name_, "querying the owner lock failed", errno);
+    if (owned == 1) {
+      const auto pid = header_pid(existing.fd);
+      throw segment_error(seg(name_) + " is in use by live writer "
+                          + (pid > 0 ? "pid " + std::to_string(pid)
+                                     : std::string{"(pid unknown)"}));
+    }
+    // Dead owner (or garbage). Still the file under the name?
+    struct stat locked {};
+    if (::fstat(existing.fd, &locked) != 0)
+      fail(name_, "fstat of existing segment failed", errno);
+    if (name_refers_to(name_, static_cast<std::uint64_t>(locked.st_dev),
+                       static_cast<std::uint64_t>(locked.st_ino))
+        != name_state::ours)
+      continue; // someone replaced or removed it first: look again
+    run_hook(test_hooks::writer_point::before_replace, name_);
+    if (::rename(temp.c_str(), path.c_str()) != 0)
+      fail(name_, "rename(2) over the stale segment failed", errno);
+    replaced_stale_ = true;
+    break;
+  }
+  undo.done = true;
 }
 
 segment_writer::~segment_writer() {
-  {
-    std::lock_guard<std::mutex> lock{registry_mutex};
-    live_incarnations().erase(incarnation_);
-  }
   // Tell readers still mapping this segment that the writer is gone.
   header_->heartbeat_ns.store(0, std::memory_order_release);
-  if (name_refers_to(name_, dev_, ino_))
-    ::shm_unlink(name_.c_str());
+  // Only while we hold the owner lock: nobody else may replace the name then.
+  if (name_refers_to(name_, dev_, ino_) == name_state::ours)
+    ::unlink(shm_path(name_).c_str());
+  unregister_mapping(mapping_);
   ::munmap(base_, size_);
+  ::close(fd_); // drops the owner lock
 }
 
 int segment_writer::slot_of(std::string_view symbol) const {
@@ -326,19 +519,50 @@ int segment_writer::slot_of(std::string_view symbol) const {
   return i == index_.end() ? -1 : i->second;
 }
 
-void segment_writer::write(std::uint32_t slot, const book_entry& entry) {
+void segment_writer::write(std::uint32_t slot, const slot_entry& entry) {
   if (slot >= symbols_.size())
     throw std::out_of_range(seg(name_) + ": slot " + std::to_string(slot)
                             + " out of range (slot count "
                             + std::to_string(symbols_.size()) + ")");
-  book_entry e = entry;
+  slot_entry e = entry;
   copy_symbol(e.symbol, symbols_[slot]);
+  if (e.written_ns == 0)
+    e.written_ns = 1; // 0 is what a zeroed (truncated) slot reads as
   slots_[slot].lock.store(e);
   header_->change_counter.fetch_add(1, std::memory_order_release);
 }
 
-void segment_writer::heartbeat(std::int64_t now_ns) {
-  header_->heartbeat_ns.store(now_ns, std::memory_order_release);
+segment_health segment_writer::heartbeat(std::int64_t now_ns) {
+  const auto h = health();
+  header_->heartbeat_ns.store(h == segment_health::healthy ? now_ns : 0,
+                              std::memory_order_release);
+  return h;
+}
+
+segment_health segment_writer::health() const {
+  if (mapping_lost(mapping_))
+    return segment_health::truncated;
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || static_cast<std::size_t>(st.st_size) < size_)
+    return segment_health::truncated;
+  // Shrunk and regrown between two checks: the pages came back as zeros.
+  if (header_->magic.load(std::memory_order_relaxed) != book_magic
+      || header_->writer_incarnation != incarnation_)
+    return segment_health::truncated;
+  switch (name_refers_to(name_, dev_, ino_)) {
+    case name_state::ours:
+    case name_state::error: // cannot tell: not a reason to stop
+      return segment_health::healthy;
+    case name_state::other:
+      return segment_health::replaced;
+    case name_state::gone:
+      return segment_health::unlinked;
+  }
+  return segment_health::healthy;
+}
+
+std::string segment_writer::describe(segment_health health) const {
+  return health_text(name_, health, size_, fd_);
 }
 
 std::uint64_t segment_writer::change_counter() const {
@@ -363,16 +587,18 @@ attach_result attach_reader(const std::string& name) {
                   "shm segment name \"" + printable(name)
                     + "\" is invalid: " + why);
 
-  fd_guard g{::shm_open(name.c_str(), O_RDONLY, 0)};
-  if (g.fd < 0) {
+  std::unique_ptr<segment_reader> reader{new segment_reader()};
+  reader->name_ = name;
+  reader->fd_ = open_path(shm_path(name), O_RDONLY);
+  if (reader->fd_ < 0) {
     if (errno == ENOENT)
       return failed(attach_status::not_found,
                     seg(name) + " does not exist (is the book writer running?)");
     return failed(attach_status::system_error,
-                  seg(name) + ": shm_open failed: " + errno_text(errno));
+                  seg(name) + ": open failed: " + errno_text(errno));
   }
   struct stat st {};
-  if (::fstat(g.fd, &st) != 0)
+  if (::fstat(reader->fd_, &st) != 0)
     return failed(attach_status::system_error,
                   seg(name) + ": fstat failed: " + errno_text(errno));
   const auto size = static_cast<std::size_t>(st.st_size);
@@ -381,24 +607,32 @@ attach_result attach_reader(const std::string& name) {
                   seg(name) + " is " + std::to_string(size)
                     + " bytes, smaller than the "
                     + std::to_string(header_size) + "-byte header");
-  void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, g.fd, 0);
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, reader->fd_, 0);
   if (p == MAP_FAILED)
     return failed(attach_status::system_error,
                   seg(name) + ": mmap failed: " + errno_text(errno));
-
-  std::unique_ptr<segment_reader> reader{new segment_reader()};
-  reader->name_ = name;
   reader->base_ = p;
   reader->size_ = size;
+  reader->mapping_ = register_mapping(p, size, PROT_READ);
+  if (reader->mapping_ < 0)
+    return failed(attach_status::system_error,
+                  seg(name) + ": more than " + std::to_string(max_mappings)
+                    + " segments mapped in this process");
   reader->dev_ = static_cast<std::uint64_t>(st.st_dev);
   reader->ino_ = static_cast<std::uint64_t>(st.st_ino);
   const auto* h = static_cast<const segment_header*>(p);
   reader->header_ = h;
+  auto shrank = [&] {
+    return failed(attach_status::too_small,
+                  seg(name) + " shrank while we attached to it");
+  };
 
   // (1) acquire-load of the version synchronizes-with the writer's
   // release-store, which it makes after initialising everything else.
   const auto version = h->layout_version.load(std::memory_order_acquire);
   const auto magic = h->magic.load(std::memory_order_relaxed);
+  if (mapping_lost(reader->mapping_))
+    return shrank();
   if (magic != book_magic) {
     if (magic == 0 && version == 0)
       return failed(attach_status::not_ready,
@@ -440,6 +674,7 @@ attach_result attach_reader(const std::string& name) {
                     + std::to_string(expected));
 
   reader->slot_count_ = h->slot_count;
+  reader->incarnation_ = h->writer_incarnation;
   reader->slots_ = reinterpret_cast<const book_slot*>(
     static_cast<const std::byte*>(p) + header_size);
   // Symbols never change after initialisation (the writer forces each slot's
@@ -452,9 +687,18 @@ attach_result attach_reader(const std::string& name) {
     char sym[17] = {};
     std::memcpy(sym, words, 16);
     std::string s{sym};
+    if (s.empty()) {
+      if (mapping_lost(reader->mapping_))
+        return shrank();
+      return failed(attach_status::layout_mismatch,
+                    seg(name) + ": slot " + std::to_string(i)
+                      + " has no symbol");
+    }
     reader->index_.emplace(s, static_cast<int>(i));
     reader->symbols_.push_back(std::move(s));
   }
+  if (mapping_lost(reader->mapping_))
+    return shrank();
   r.status = attach_status::attached;
   r.reader = std::move(reader);
   return r;
@@ -463,8 +707,11 @@ attach_result attach_reader(const std::string& name) {
 // -- segment_reader ----------------------------------------------------------
 
 segment_reader::~segment_reader() {
+  unregister_mapping(mapping_);
   if (base_ != nullptr)
     ::munmap(const_cast<void*>(base_), size_);
+  if (fd_ >= 0)
+    ::close(fd_);
 }
 
 int segment_reader::slot_of(std::string_view symbol) const {
@@ -484,24 +731,43 @@ std::uint64_t segment_reader::change_counter() const {
   return header_->change_counter.load(std::memory_order_acquire);
 }
 
-std::uint32_t segment_reader::read(std::uint32_t slot, book_entry& out) const {
+std::uint32_t segment_reader::read(std::uint32_t slot, slot_entry& out) const {
   if (slot >= slot_count_)
     throw std::out_of_range(seg(name_) + ": slot " + std::to_string(slot)
                             + " out of range (slot count "
                             + std::to_string(slot_count_) + ")");
   const auto& lock = slots_[slot].lock;
   std::uint32_t retries = 0;
-  while (!lock.try_load(out)) {
+  std::uint64_t written_ns = 0; // the payload's last word, see below
+  while (!lock.try_load(out, written_ns)) {
     ++retries;
     if (retries % 64 == 0)
       std::this_thread::yield();
     // A writer that died inside store() leaves the sequence odd for good.
-    if (retries % (1u << 16) == 0 && !pid_alive(header_->writer_pid))
-      throw segment_error(seg(name_) + ": slot " + std::to_string(slot)
-                          + " is stuck mid-write, writer pid "
-                          + std::to_string(header_->writer_pid) + " is dead");
+    if (retries % (1u << 16) == 0) {
+      if (mapping_lost(mapping_))
+        throw_no_data(slot);
+      if (!writer_lock_held())
+        throw segment_error(seg(name_) + ": slot " + std::to_string(slot)
+                            + " is stuck mid-write and no writer holds the "
+                              "segment (writer pid "
+                            + std::to_string(header_->writer_pid) + " died)");
+    }
   }
+  // A published slot never has written_ns 0; a truncation zeroes a suffix of
+  // the file, so any cut at or before this slot's end zeroes its last word.
+  // Tested from the seqlock's local copy, not reloaded from `out`.
+  static_assert(offsetof(slot_entry, written_ns) + sizeof(std::int64_t)
+                == sizeof(slot_entry));
+  if (written_ns == 0)
+    throw_no_data(slot);
   return retries;
+}
+
+void segment_reader::throw_no_data(std::uint32_t slot) const {
+  throw segment_error(seg(name_) + ": slot " + std::to_string(slot)
+                      + " holds no data: the segment was truncated or wiped "
+                        "under us");
 }
 
 std::int64_t segment_reader::heartbeat_ns() const {
@@ -516,16 +782,53 @@ std::uint64_t segment_reader::writer_incarnation() const {
   return header_->writer_incarnation;
 }
 
+bool segment_reader::writer_lock_held() const {
+  return byte_locked(fd_, owner_byte) == 1;
+}
+
 bool segment_reader::writer_alive(std::int64_t now_ns,
                                   std::int64_t stale_after_ns) const {
   const auto hb = heartbeat_ns();
   if (hb <= 0 || now_ns - hb > stale_after_ns)
     return false;
-  return pid_alive(header_->writer_pid);
+  return writer_lock_held();
+}
+
+segment_health segment_reader::mapping_health() const {
+  if (mapping_lost(mapping_))
+    return segment_health::truncated;
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || static_cast<std::size_t>(st.st_size) < size_)
+    return segment_health::truncated;
+  if (header_->magic.load(std::memory_order_relaxed) != book_magic
+      || header_->writer_incarnation != incarnation_)
+    return segment_health::truncated;
+  switch (name_refers_to(name_, dev_, ino_)) {
+    case name_state::ours:
+      return segment_health::healthy;
+    case name_state::other:
+      return segment_health::replaced;
+    case name_state::gone:
+    case name_state::error:
+      return segment_health::unlinked;
+  }
+  return segment_health::healthy;
 }
 
 bool segment_reader::is_current() const {
-  return name_refers_to(name_, dev_, ino_);
+  return mapping_health() == segment_health::healthy;
+}
+
+segment_health segment_reader::health(std::int64_t now_ns,
+                                      std::int64_t stale_after_ns) const {
+  if (auto h = mapping_health(); h != segment_health::healthy)
+    return h;
+  return writer_alive(now_ns, stale_after_ns) ? segment_health::healthy
+                                              : segment_health::writer_stopped;
+}
+
+std::string segment_reader::describe(segment_health health) const {
+  return health_text(name_, health, size_, fd_);
 }
 
 } // namespace trading::shm

@@ -57,7 +57,7 @@
 // offsets in every future layout version, so that a writer can always tell
 // whether an existing segment of another version still has a live owner.
 //
-// Slot (book_slot = seqlock_slot<book_entry> + padding):
+// Slot (book_slot = seqlock_slot<slot_entry> + padding):
 //
 //    0                   1                   2                   3
 //    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -67,9 +67,7 @@
 //   +---------------------------------------------------------------+
 //   |                Symbol (NUL-terminated, 16 bytes)             ...  8
 //   +---------------------------------------------------------------+
-//   |                   Bid, Ask, Last (3 x i64)                   ...  24
-//   +---------------------------------------------------------------+
-//   |                 Bid Size, Ask Size (2 x i64)                 ...  48
+//   |   Top: quote {Bid, Ask, Last, Bid Size, Ask Size} (5 x i64)  ...  24
 //   +---------------------------------------------------------------+
 //   |                      Feed Incarnation (u64)                   |  64
 //   |                                                               |
@@ -83,22 +81,51 @@
 //   +---------------------------------------------------------------+
 //
 // Protocol:
-// - The writer creates the name with O_CREAT|O_EXCL, mode 0600, initialises
-//   header and slots, and stores the layout version last (release). Readers
-//   acquire-load the version before trusting anything else.
+// - Ownership is an OFD lock (fcntl F_OFD_SETLK, see fcntl(2)) on the segment
+//   file, not the pid in the header: a live writer holds a write lock on byte 0
+//   ("owner lock") of its segment for its whole life, and the kernel drops it
+//   when the process dies, so neither a recycled pid nor a stopped heartbeat
+//   can fool anyone. Byte 1 ("take-over lock") serialises writers that replace
+//   a dead writer's segment. Readers only query the owner lock (F_OFD_GETLK),
+//   never take it. The lock follows the open file description: a child forked
+//   without exec shares it (our descriptors are O_CLOEXEC).
+// - A writer builds its segment under a private temporary name
+//   (NAME.tmp.PID.N), initialises header and slots, stores the layout version
+//   last (release), takes the owner lock, and only then publishes it:
+//     * name free: link(2) temp -> NAME; EEXIST means another writer published
+//       first, and we look again;
+//     * name taken: open it and take its take-over lock (failure: another
+//       writer is replacing it right now -> refuse). If its owner lock is held,
+//       a live writer owns it -> refuse. Otherwise its writer is dead (or it is
+//       garbage): check that NAME still refers to the inode we locked, then
+//       rename(2) temp over NAME, an atomic replace.
+//   Whatever happens, the temp name is removed. So two writers racing for one
+//   name (free or stale) end with exactly one owner; the other throws
+//   segment_error naming the segment. Readers never see a half-built segment.
 // - Each slot is a single-writer seqlock (seqlock.hpp). After every slot write
 //   the writer bumps change_counter (release), so a reader can poll one word to
-//   learn that something changed.
+//   learn that something changed. A published slot never has written_ns == 0
+//   (write() stores 1 instead), so a slot zeroed by a truncation reads as "no
+//   data", never as prices of 0.
 // - heartbeat_ns advances on the writer's timer, so a quiet market does not
-//   look like a dead writer. The writer stores 0 when it closes the segment.
-// - A name left behind by a dead writer (pid gone, or a garbage/short file) is
-//   unlinked and replaced; a name whose writer is alive is refused.
+//   look like a dead writer. The writer stores 0 when it closes the segment or
+//   finds it damaged. A reader calls the writer alive only if the heartbeat is
+//   fresh AND the owner lock is held.
+// - Truncation: a process-wide SIGBUS handler (installed with the first mapped
+//   segment, chaining to the previous handler for any other fault) catches a
+//   fault inside a registered segment mapping, maps anonymous zero pages over
+//   that whole mapping (private, same protection) and marks it lost; the
+//   faulting access then retries on the zeros. So a truncated segment never
+//   kills the process with SIGBUS: the writer writes into private memory, a
+//   reader's read() throws segment_error (no data), and the per-heartbeat
+//   health() of either side reports segment_health::truncated.
 // - On destruction the writer unlinks the name, if it still refers to its own
-//   segment.
+//   segment, then drops the owner lock.
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -107,6 +134,9 @@
 #include <type_traits>
 #include <vector>
 
+#include "messages/names.hpp"
+#include "messages/quote.hpp"
+#include "messages/types.hpp"
 #include "shm/seqlock.hpp"
 
 namespace trading::shm {
@@ -122,20 +152,20 @@ constexpr std::uint64_t book_magic = 0x314B4F4F42445254ULL;
 constexpr std::uint32_t layout_version = 1;
 
 constexpr std::size_t max_slots = 1024;
-constexpr std::size_t max_symbol_length = 15; // plus the terminating NUL
-constexpr std::size_t max_name_length = 200;
+// Symbols and segment names follow messages/names.hpp (one rule with the config
+// and the OMS); a slot holds the longest symbol plus its NUL.
+using trading::max_symbol_length;
+constexpr std::size_t max_name_length = trading::max_shm_name_length;
 
 // -- slot payload ------------------------------------------------------------
 
-// Top of book for one symbol. Prices and sizes are fixed-point integers whose
-// scale is decided by the messages layer; times are CLOCK_MONOTONIC ns.
-struct book_entry {
+// One slot's payload: the top of book for one symbol, its feed position and
+// its timestamps (CLOCK_MONOTONIC ns). `top` is the shared quote vocabulary
+// (messages/quote.hpp), at the offset the five fields bid..ask_size had in
+// layout version 1, so the bytes are unchanged.
+struct slot_entry {
   char symbol[16];
-  std::int64_t bid;
-  std::int64_t ask;
-  std::int64_t last;
-  std::int64_t bid_size;
-  std::int64_t ask_size;
+  quote top;
   std::uint64_t feed_incarnation;
   std::uint64_t feed_sequence;
   std::int64_t tick_created_ns;
@@ -143,26 +173,29 @@ struct book_entry {
   std::int64_t written_ns;
 };
 
-static_assert(std::is_trivially_copyable_v<book_entry>);
-static_assert(sizeof(book_entry) == 96);
-static_assert(offsetof(book_entry, bid) == 16);
-static_assert(offsetof(book_entry, feed_incarnation) == 56);
-static_assert(offsetof(book_entry, written_ns) == 88);
+static_assert(std::is_trivially_copyable_v<slot_entry>);
+static_assert(std::is_standard_layout_v<slot_entry>);
+static_assert(sizeof(slot_entry) == 96);
+static_assert(offsetof(slot_entry, top) == 16);
+static_assert(offsetof(slot_entry, top) + offsetof(quote, bid) == 16);
+static_assert(offsetof(slot_entry, top) + offsetof(quote, ask_size) == 48);
+static_assert(offsetof(slot_entry, feed_incarnation) == 56);
+static_assert(offsetof(slot_entry, written_ns) == 88);
 
 // -- layout ------------------------------------------------------------------
 
 struct alignas(cache_line_pair) book_slot {
-  seqlock_slot<book_entry> lock;
-  std::byte pad_[cache_line_pair - sizeof(seqlock_slot<book_entry>)];
+  seqlock_slot<slot_entry> lock;
+  std::byte pad_[cache_line_pair - sizeof(seqlock_slot<slot_entry>)];
 };
 
-static_assert(sizeof(seqlock_slot<book_entry>) == 104);
+static_assert(sizeof(seqlock_slot<slot_entry>) == 104);
 static_assert(sizeof(book_slot) == cache_line_pair);
 static_assert(alignof(book_slot) == cache_line_pair);
 static_assert(std::is_standard_layout_v<book_slot>);
 static_assert(offsetof(book_slot, lock) == 0);
-static_assert(offsetof(seqlock_slot<book_entry>, sequence) == 0);
-static_assert(offsetof(seqlock_slot<book_entry>, words) == 8);
+static_assert(offsetof(seqlock_slot<slot_entry>, sequence) == 0);
+static_assert(offsetof(seqlock_slot<slot_entry>, words) == 8);
 
 struct alignas(cache_line_pair) segment_header {
   // -- cold: written once, before layout_version --
@@ -209,8 +242,8 @@ constexpr std::size_t segment_size(std::size_t slot_count) {
 // CLOCK_MONOTONIC in ns: the clock of every timestamp in the segment.
 std::int64_t monotonic_now_ns();
 
-// Empty if `name` is a valid segment name ("/x": starts with '/', no other
-// '/', 2..max_name_length chars, no NUL); otherwise the reason.
+// Empty if `name` is a valid segment name (messages/names.hpp: '/' then 1 to 199
+// of A-Z a-z 0-9 . - _); otherwise the reason.
 std::string check_segment_name(const std::string& name);
 
 // -- writer ------------------------------------------------------------------
@@ -220,10 +253,38 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+// What a heartbeat check found. Every value but `healthy` means this mapping
+// is finished: a writer should exit (1) naming the segment, a reader should
+// drop it and attach again later.
+enum class segment_health {
+  // Intact, still published under its name (reader: and its writer is alive).
+  healthy,
+  // The file shrank under us (or a SIGBUS hit our mapping, or its header was
+  // wiped): the mapping now reads as zeros, or soon may.
+  truncated,
+  // The name now refers to another segment (a new writer took it over).
+  replaced,
+  // The name is gone (the writer closed, or someone removed it).
+  unlinked,
+  // Reader only: the segment is intact and current, but its writer stopped:
+  // the heartbeat is 0 (closed) or older than stale_after, or no process holds
+  // the owner lock (it died).
+  writer_stopped,
+};
+
+const char* to_string(segment_health health);
+
 // Creates and owns the segment. Not thread safe: one thread writes.
+//
+// Per heartbeat the owner calls heartbeat(now): it checks the segment (a few
+// syscalls) and returns its health; anything but healthy means the segment was
+// truncated, replaced or unlinked under us: print describe(health) and exit 1.
 class segment_writer {
 public:
-  // Throws segment_error (bad name or symbols, live writer, syscall failure).
+  // Creates and publishes the segment (see Protocol), replacing a dead
+  // writer's. Throws segment_error naming the segment: bad name or symbols,
+  // live writer ("is in use by live writer pid N"), another writer replacing
+  // the same stale segment right now, syscall failure.
   segment_writer(std::string name, const std::vector<std::string>& symbols);
   ~segment_writer();
 
@@ -234,22 +295,38 @@ public:
   int slot_of(std::string_view symbol) const;
 
   // Publishes `entry` in `slot` (the symbol field is forced to the slot's
-  // symbol), then bumps the change counter. Throws std::out_of_range.
-  void write(std::uint32_t slot, const book_entry& entry);
+  // symbol, a written_ns of 0 is stored as 1), then bumps the change counter.
+  // Hot path: no syscalls, no checks beyond the slot bound. Throws
+  // std::out_of_range.
+  void write(std::uint32_t slot, const slot_entry& entry);
 
-  void heartbeat(std::int64_t now_ns);
+  // Per heartbeat: checks health(); if healthy stores `now_ns` as the
+  // heartbeat, otherwise stores 0 (readers then see the writer as stopped).
+  // Returns the health.
+  segment_health heartbeat(std::int64_t now_ns);
+
+  // healthy, truncated, replaced or unlinked (never writer_stopped). Checks the
+  // lost flag, the header, fstat size and the name's inode: a few syscalls,
+  // for a timer, not for the write path.
+  segment_health health() const;
+  // One line naming the segment, e.g. "shm segment /book was truncated under
+  // us (size 100 bytes, expected 5504)".
+  std::string describe(segment_health health) const;
 
   std::uint64_t change_counter() const;
   std::uint32_t slot_count() const;
   const std::string& name() const { return name_; }
   std::uint64_t incarnation() const { return incarnation_; }
-  // True if the name was held by a dead writer's segment, which was replaced.
+  // True if the name was held by a dead writer's segment (or a garbage file),
+  // which was replaced.
   bool replaced_stale() const { return replaced_stale_; }
 
 private:
   std::string name_;
   std::vector<std::string> symbols_;
   std::map<std::string, int, std::less<>> index_;
+  int fd_ = -1; // holds the owner lock
+  int mapping_ = -1; // index in the SIGBUS registry
   void* base_ = nullptr;
   std::size_t size_ = 0;
   segment_header* header_ = nullptr;
@@ -259,6 +336,18 @@ private:
   std::uint64_t incarnation_ = 0;
   bool replaced_stale_ = false;
 };
+
+// Test hooks: points inside the writer's publication where a test can hold one
+// writer while another runs. Empty in production; set it before the writers
+// start and clear it after they finish.
+namespace test_hooks {
+enum class writer_point {
+  before_link,    // the name looked free: about to link(2) our segment to it
+  before_replace, // the name's segment was judged dead, its take-over lock is
+                  // ours: about to rename(2) our segment over it
+};
+extern std::function<void(writer_point, const std::string& name)> writer_hook;
+} // namespace test_hooks
 
 // -- reader ------------------------------------------------------------------
 
@@ -288,6 +377,12 @@ struct attach_result {
 attach_result attach_reader(const std::string& name);
 
 // A read-only view of a segment. Thread safe (all members are const reads).
+//
+// Hot path: change_counter() and read(), no syscalls. Per heartbeat (or
+// whatever timer the caller has) it calls health(now, stale_after): healthy
+// means keep reading; writer_stopped means pause (keep the reader: a new
+// writer shows up as replaced); truncated, replaced or unlinked mean drop this
+// reader and attach again.
 class segment_reader {
 public:
   ~segment_reader();
@@ -305,28 +400,40 @@ public:
   std::uint64_t change_counter() const;
 
   // Consistent copy of `slot`; returns the number of retries. Throws
-  // std::out_of_range, or segment_error if the slot stays mid-write because
-  // its writer died during the write.
-  std::uint32_t read(std::uint32_t slot, book_entry& out) const;
+  // std::out_of_range, or segment_error naming the segment if the slot holds
+  // no data (the segment was truncated or wiped under us: never zeros as
+  // prices) or stays mid-write because its writer died during the write.
+  // Costs one compare more than a bare seqlock read.
+  std::uint32_t read(std::uint32_t slot, slot_entry& out) const;
 
   std::int64_t heartbeat_ns() const;
-  std::int32_t writer_pid() const;
+  std::int32_t writer_pid() const; // informative only: liveness is the lock
   std::uint64_t writer_incarnation() const;
-  // Heartbeat within `stale_after_ns` of `now_ns` (and not 0 = closed), and the
-  // writer pid alive.
+  // Heartbeat within `stale_after_ns` of `now_ns` (and not 0 = closed), and a
+  // process holds the segment's owner lock. One syscall.
   bool writer_alive(std::int64_t now_ns, std::int64_t stale_after_ns) const;
-  // The name still refers to the segment we mapped (false once the writer
-  // unlinked it or a new writer replaced it). One syscall pair: not for hot
-  // loops.
+  // The segment is intact and the name still refers to it (false once it was
+  // truncated, or the writer unlinked it, or a new writer replaced it). A few
+  // syscalls: not for hot loops.
   bool is_current() const;
+  // In order: truncated, unlinked / replaced, writer_stopped, healthy. A few
+  // syscalls: call it per heartbeat, not per read.
+  segment_health health(std::int64_t now_ns, std::int64_t stale_after_ns) const;
+  // One line naming the segment.
+  std::string describe(segment_health health) const;
 
 private:
   friend attach_result attach_reader(const std::string& name);
   segment_reader() = default;
+  segment_health mapping_health() const; // truncated / unlinked / replaced / healthy
+  bool writer_lock_held() const;
+  [[noreturn]] void throw_no_data(std::uint32_t slot) const;
 
   std::string name_;
   std::vector<std::string> symbols_;
   std::map<std::string, int, std::less<>> index_;
+  int fd_ = -1; // kept for fstat and the owner-lock query
+  int mapping_ = -1; // index in the SIGBUS registry
   const void* base_ = nullptr;
   std::size_t size_ = 0;
   const segment_header* header_ = nullptr;
@@ -334,6 +441,7 @@ private:
   std::uint32_t slot_count_ = 0;
   std::uint64_t dev_ = 0;
   std::uint64_t ino_ = 0;
+  std::uint64_t incarnation_ = 0;
 };
 
 } // namespace trading::shm

@@ -5,10 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <initializer_list>
+#include <stdexcept>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -101,18 +103,23 @@ TEST(config, shipped_all_in_one_config_loads_with_its_values) {
   for (auto& role : known_roles())
     EXPECT_TRUE(cfg.hosts(role)) << role;
   EXPECT_FALSE(cfg.node.listen);
+  EXPECT_EQ(cfg.node.stats_interval_ms, 1000);
   EXPECT_EQ(cfg.caf.scheduler_policy, "sharing");
   EXPECT_EQ(cfg.caf.max_threads, 2);
-  EXPECT_EQ(cfg.price_feed.symbols.size(), 5u);
-  EXPECT_DOUBLE_EQ(cfg.price_feed.symbols.at("AAPL"), 175.0);
+  EXPECT_EQ(cfg.price_feed.start_prices.size(), 5u);
+  EXPECT_DOUBLE_EQ(cfg.price_feed.start_prices.at("AAPL"), 175.0);
   EXPECT_EQ(cfg.price_feed.interval_us, 100000);
+  EXPECT_EQ(cfg.price_feed.seed, 42);
   EXPECT_EQ(cfg.news_feed.interval_ms, 200);
+  EXPECT_EQ(cfg.news_feed.seed, 7);
   EXPECT_EQ(cfg.book.shm_name, "/trading_book");
   EXPECT_EQ(cfg.strategy.book_source, "shm");
+  EXPECT_EQ(cfg.strategy.poll_us, 100);
   EXPECT_EQ(cfg.strategy.short_window, 5);
   EXPECT_EQ(cfg.strategy.long_window, 20);
   EXPECT_EQ(cfg.strategy.quantity, 10);
   EXPECT_EQ(cfg.strategy.orders_log, "orders.log");
+  EXPECT_EQ(cfg.oms.book_source, "shm");
   EXPECT_EQ(cfg.oms.trades_log, "trades.log");
 }
 
@@ -122,7 +129,7 @@ TEST(config, keys_missing_from_the_file_keep_their_defaults) {
   EXPECT_EQ(cfg.source, "minimal.json");
   EXPECT_EQ(cfg.strategy.poll_us, defaults.strategy.poll_us);
   EXPECT_EQ(cfg.oms.max_quantity, defaults.oms.max_quantity);
-  EXPECT_EQ(cfg.price_feed.symbols, defaults.price_feed.symbols);
+  EXPECT_EQ(cfg.price_feed.start_prices, defaults.price_feed.start_prices);
 }
 
 TEST(config, missing_file_is_an_error_naming_the_file) {
@@ -274,8 +281,10 @@ TEST(config, short_window_not_below_long_window_is_an_error) {
                   "strategy.short_window", {"long_window"});
   expect_rejected(R"("strategy": {"short_window": 30, "long_window": 20})",
                   "strategy.short_window");
-  EXPECT_NO_THROW(parse_config(
-    doc_with(R"("strategy": {"short_window": 19, "long_window": 20})"), "ok.json"));
+  auto cfg = parse_config(
+    doc_with(R"("strategy": {"short_window": 19, "long_window": 20})"), "ok.json");
+  EXPECT_EQ(cfg.strategy.short_window, 19);
+  EXPECT_EQ(cfg.strategy.long_window, 20);
 }
 
 TEST(config, sell_threshold_above_buy_threshold_is_an_error) {
@@ -288,8 +297,8 @@ TEST(config, bad_shm_names_are_errors) {
     auto sections = std::string{R"("book": {"shm_name": ")"} + name + "\"}";
     expect_rejected(sections, "book.shm_name");
   }
-  EXPECT_NO_THROW(
-    parse_config(doc_with(R"("book": {"shm_name": "/other_book"})"), "ok.json"));
+  auto cfg = parse_config(doc_with(R"("book": {"shm_name": "/other_book"})"), "ok.json");
+  EXPECT_EQ(cfg.book.shm_name, "/other_book");
 }
 
 TEST(config, empty_log_paths_are_errors) {
@@ -303,8 +312,8 @@ TEST(config, strategy_without_oms_and_without_an_oms_peer_is_an_error) {
   auto with_peer = R"({"node": {"actors": ["news_feed", "strategy"]},
                        "peers": {"oms": {"host": "10.0.0.2", "port": 7001}}})";
   auto cfg = parse_config(with_peer, "ok.json");
-  EXPECT_EQ(cfg.peers.oms.host, "10.0.0.2");
-  EXPECT_EQ(cfg.peers.oms.port, 7001);
+  EXPECT_EQ(cfg.peer("oms").host, "10.0.0.2");
+  EXPECT_EQ(cfg.peer("oms").port, 7001);
 }
 
 TEST(config, roles_used_but_not_hosted_need_a_peer_port) {
@@ -340,6 +349,7 @@ TEST(config, set_value_that_is_not_json_is_taken_as_a_string) {
   EXPECT_EQ(cfg.strategy.orders_log, "/tmp/x");
   EXPECT_EQ(cfg.oms.trades_log, "trades-2.log");
   EXPECT_EQ(cfg.strategy.book_source, "actor");
+  EXPECT_EQ(cfg.peer("book").port, 7002);
 }
 
 TEST(config, set_value_that_is_json_keeps_its_type) {
@@ -355,10 +365,10 @@ TEST(config, set_value_that_is_json_keeps_its_type) {
 TEST(config, set_on_a_symbol_adds_it_and_keeps_the_others) {
   auto cfg = load_config(all_in_one, {"price_feed.symbols.XYZ=12.5",
                                       "price_feed.symbols.AAPL=180"});
-  EXPECT_EQ(cfg.price_feed.symbols.size(), 6u);
-  EXPECT_DOUBLE_EQ(cfg.price_feed.symbols.at("XYZ"), 12.5);
-  EXPECT_DOUBLE_EQ(cfg.price_feed.symbols.at("AAPL"), 180.0);
-  EXPECT_DOUBLE_EQ(cfg.price_feed.symbols.at("MSFT"), 330.0);
+  EXPECT_EQ(cfg.price_feed.start_prices.size(), 6u);
+  EXPECT_DOUBLE_EQ(cfg.price_feed.start_prices.at("XYZ"), 12.5);
+  EXPECT_DOUBLE_EQ(cfg.price_feed.start_prices.at("AAPL"), 180.0);
+  EXPECT_DOUBLE_EQ(cfg.price_feed.start_prices.at("MSFT"), 330.0);
 }
 
 TEST(config, set_results_are_validated_like_the_file) {
@@ -401,8 +411,8 @@ TEST(config, printed_config_parses_back_into_an_equal_config) {
   auto again = parse_config(text, "printed.json");
   EXPECT_EQ(to_json_text(again), text);
   EXPECT_EQ(again.strategy.orders_log, "/tmp/x");
-  EXPECT_DOUBLE_EQ(again.price_feed.symbols.at("XYZ"), 12.5);
-  EXPECT_EQ(again.peers.oms.port, 7001);
+  EXPECT_DOUBLE_EQ(again.price_feed.start_prices.at("XYZ"), 12.5);
+  EXPECT_EQ(again.peer("oms").port, 7001);
   EXPECT_TRUE(again.node.listen);
 }
 
@@ -419,6 +429,372 @@ TEST(config, schema_markdown_lists_every_key_with_its_default) {
   EXPECT_NE(md.find("`\"trades.log\"`"), std::string::npos);
   EXPECT_NE(md.find("`peers.oms.port`"), std::string::npos);
   EXPECT_EQ(md.rfind("| key |", 0), 0u);
+}
+
+// -- new keys ---------------------------------------------------------------------
+
+TEST(config, new_keys_have_their_defaults) {
+  node_config cfg;
+  EXPECT_EQ(cfg.node.log_level, "info");
+  EXPECT_TRUE(cfg.instruments.symbols.empty());
+  EXPECT_EQ(cfg.news_feed.positive_above, 60);
+  EXPECT_EQ(cfg.news_feed.negative_below, 40);
+  EXPECT_EQ(cfg.strategy.timed_out_window, 10000);
+  EXPECT_EQ(cfg.oms.dedup_window, 100000);
+}
+
+TEST(config, new_keys_are_read_from_the_file) {
+  auto cfg = parse_config(R"({"node": {"actors": ["price_feed", "news_feed",
+                                       "book", "strategy", "oms"], "log_level": "debug"},
+                                      "instruments": {"symbols": ["MSFT", "AAPL"]},
+                                      "price_feed": {"symbols": {"AAPL": 1, "MSFT": 2}},
+                                      "news_feed": {"positive_above": 70, "negative_below": 30},
+                                      "strategy": {"timed_out_window": 5},
+                                      "oms": {"dedup_window": 7}})",
+                          "new.json");
+  EXPECT_EQ(cfg.node.log_level, "debug");
+  EXPECT_EQ(cfg.instruments.symbols, (std::vector<std::string>{"MSFT", "AAPL"}));
+  EXPECT_EQ(cfg.news_feed.positive_above, 70);
+  EXPECT_EQ(cfg.news_feed.negative_below, 30);
+  EXPECT_EQ(cfg.strategy.timed_out_window, 5);
+  EXPECT_EQ(cfg.oms.dedup_window, 7);
+}
+
+TEST(config, new_keys_are_set_by_overrides) {
+  auto cfg = load_config(all_in_one, {"node.log_level=warn", "news_feed.positive_above=90",
+                                      "news_feed.negative_below=10",
+                                      "strategy.timed_out_window=10000000",
+                                      "oms.dedup_window=100000000",
+                                      R"(instruments.symbols=["AAPL","MSFT","GOOGL","AMZN","META"])"});
+  EXPECT_EQ(cfg.node.log_level, "warn");
+  EXPECT_EQ(cfg.news_feed.positive_above, 90);
+  EXPECT_EQ(cfg.news_feed.negative_below, 10);
+  EXPECT_EQ(cfg.strategy.timed_out_window, 10000000);
+  EXPECT_EQ(cfg.oms.dedup_window, 100000000);
+  EXPECT_EQ(cfg.instruments.symbols.size(), 5u);
+}
+
+TEST(config, new_keys_outside_their_ranges_are_errors) {
+  expect_names(error_of(R"({"node": {"actors": ["price_feed", "book"],
+                                     "log_level": "verbose"}})"),
+               "bad.json", "node.log_level", {"verbose", "debug", "error"});
+  expect_rejected(R"("news_feed": {"positive_above": 101})", "news_feed.positive_above",
+                  {"out of range"});
+  expect_rejected(R"("news_feed": {"negative_below": -1})", "news_feed.negative_below",
+                  {"out of range"});
+  expect_rejected(R"("strategy": {"timed_out_window": 0})", "strategy.timed_out_window",
+                  {"out of range"});
+  expect_rejected(R"("strategy": {"timed_out_window": 10000001})",
+                  "strategy.timed_out_window", {"out of range"});
+  expect_rejected(R"("oms": {"dedup_window": 0})", "oms.dedup_window", {"out of range"});
+  expect_rejected(R"("oms": {"dedup_window": 100000001})", "oms.dedup_window",
+                  {"out of range"});
+  expect_rejected(R"("instruments": {"symbols": "AAPL"})", "instruments.symbols",
+                  {"array"});
+}
+
+TEST(config, negative_label_threshold_above_the_positive_one_is_an_error) {
+  expect_rejected(R"("news_feed": {"positive_above": 40, "negative_below": 60})",
+                  "news_feed.negative_below", {"positive_above"});
+  auto cfg = parse_config(
+    doc_with(R"("news_feed": {"positive_above": 50, "negative_below": 50})"), "ok.json");
+  EXPECT_EQ(cfg.news_feed.positive_above, 50);
+  EXPECT_EQ(cfg.news_feed.negative_below, 50);
+}
+
+// -- instruments ------------------------------------------------------------------
+
+TEST(config, without_instruments_the_universe_is_the_sorted_start_price_keys) {
+  auto cfg = load_config(all_in_one);
+  std::vector<std::string> sorted{"AAPL", "AMZN", "GOOGL", "META", "MSFT"};
+  EXPECT_TRUE(cfg.instruments.symbols.empty());
+  EXPECT_EQ(cfg.price_feed.instruments, sorted);
+  EXPECT_EQ(cfg.strategy.instruments, sorted);
+  EXPECT_EQ(cfg.oms.instruments, sorted);
+}
+
+TEST(config, set_on_a_start_price_extends_the_universe_without_instruments) {
+  auto cfg = load_config(all_in_one, {"price_feed.symbols.TSLA=250"});
+  EXPECT_DOUBLE_EQ(cfg.price_feed.start_prices.at("TSLA"), 250.0);
+  EXPECT_EQ(cfg.oms.instruments.size(), 6u);
+  EXPECT_NE(std::find(cfg.strategy.instruments.begin(), cfg.strategy.instruments.end(),
+                      "TSLA"),
+            cfg.strategy.instruments.end());
+}
+
+TEST(config, instruments_keep_their_order) {
+  auto cfg = parse_config(doc_with(R"("instruments": {"symbols": ["MSFT", "AAPL"]},
+                                      "price_feed": {"symbols": {"AAPL": 1, "MSFT": 2}})"),
+                          "ok.json");
+  std::vector<std::string> given{"MSFT", "AAPL"};
+  EXPECT_EQ(cfg.price_feed.instruments, given);
+  EXPECT_EQ(cfg.strategy.instruments, given);
+  EXPECT_EQ(cfg.oms.instruments, given);
+}
+
+TEST(config, an_instrument_without_a_start_price_is_an_error_naming_it) {
+  expect_rejected(R"("instruments": {"symbols": ["AAPL", "TSLA"]},
+                     "price_feed": {"symbols": {"AAPL": 1}})",
+                  "instruments.symbols", {"TSLA", "start price"});
+}
+
+TEST(config, instruments_pick_from_the_start_prices_and_only_they_trade) {
+  auto cfg = parse_config(doc_with(R"("instruments": {"symbols": ["AAPL"]},
+                     "price_feed": {"symbols": {"AAPL": 1, "MSFT": 2}})"), "t.json");
+  EXPECT_EQ(cfg.price_feed.instruments, std::vector<std::string>{"AAPL"});
+  EXPECT_EQ(cfg.oms.instruments, std::vector<std::string>{"AAPL"});
+  // With the default start prices (five symbols), one instrument is fine too.
+  auto one = parse_config(doc_with(R"("instruments": {"symbols": ["META"]})"), "t.json");
+  EXPECT_EQ(one.strategy.instruments, std::vector<std::string>{"META"});
+}
+
+TEST(config, an_instrument_listed_twice_is_an_error) {
+  expect_rejected(R"("instruments": {"symbols": ["AAPL", "AAPL"]},
+                     "price_feed": {"symbols": {"AAPL": 1}})",
+                  "instruments.symbols", {"twice"});
+}
+
+TEST(config, no_symbols_at_all_is_an_error) {
+  expect_rejected(R"("price_feed": {"symbols": {}})", "price_feed.symbols",
+                  {"at least one"});
+}
+
+// -- fields the node fills -----------------------------------------------------------
+
+TEST(config, node_fills_the_book_and_drain_fields_of_the_actor_settings) {
+  auto cfg = parse_config(R"({"book": {"shm_name": "/b2", "stale_after_ms": 333},
+                              "node": {"actors": ["price_feed", "news_feed", "book",
+                                       "strategy", "oms"], "drain_timeout_ms": 4444}})",
+                          "ok.json");
+  EXPECT_EQ(cfg.strategy.book_shm_name, "/b2");
+  EXPECT_EQ(cfg.oms.book_shm_name, "/b2");
+  EXPECT_EQ(cfg.strategy.book_stale_after_ms, 333);
+  EXPECT_EQ(cfg.oms.book_stale_after_ms, 333);
+  EXPECT_EQ(cfg.strategy.drain_timeout_ms, 4444);
+}
+
+TEST(config, printed_config_shows_instruments_as_given_and_no_filled_fields) {
+  auto text = to_json_text(load_config(all_in_one));
+  EXPECT_NE(text.find("\"instruments\": {\n    \"symbols\": []"), std::string::npos)
+    << text;
+  auto given = to_json_text(load_config(
+    all_in_one, {R"(instruments.symbols=["MSFT","AAPL","GOOGL","AMZN","META"])"}));
+  EXPECT_NE(given.find("\"MSFT\",\n      \"AAPL\""), std::string::npos) << given;
+  EXPECT_EQ(parse_config(given, "printed.json").oms.instruments.front(), "MSFT");
+  for (auto filled : {"book_shm_name", "book_stale_after_ms", "start_prices"})
+    EXPECT_EQ(text.find(filled), std::string::npos) << filled;
+  EXPECT_EQ(text.find("\"drain_timeout_ms\""), text.rfind("\"drain_timeout_ms\""));
+}
+
+// -- the topology ------------------------------------------------------------------
+
+TEST(config, known_roles_are_the_topology_roles_in_order) {
+  EXPECT_EQ(known_roles(), (std::vector<std::string>{"price_feed", "news_feed", "book",
+                                                     "strategy", "oms"}));
+}
+
+TEST(config, peers_are_the_producer_roles) {
+  node_config cfg;
+  std::vector<std::string> roles;
+  for (auto& entry : cfg.peers)
+    roles.push_back(entry.first);
+  EXPECT_EQ(roles, (std::vector<std::string>{"book", "news_feed", "oms", "price_feed"}));
+  EXPECT_EQ(cfg.peer("oms").host, "127.0.0.1");
+  EXPECT_EQ(cfg.peer("oms").port, 0);
+  EXPECT_THROW(cfg.peer("strategy"), std::out_of_range);
+}
+
+TEST(config, string_value_reads_a_string_key_by_path) {
+  auto cfg = load_config(all_in_one, {"strategy.book_source=actor"});
+  EXPECT_EQ(cfg.string_value("strategy.book_source"), "actor");
+  EXPECT_EQ(cfg.string_value("oms.book_source"), "shm");
+  EXPECT_THROW(cfg.string_value("strategy.poll_us"), config_error);
+  EXPECT_THROW(cfg.string_value("strategy.nope"), config_error);
+}
+
+TEST(config, consumed_streams_skip_a_book_read_from_shm) {
+  using streams = std::vector<std::pair<std::string, std::string>>;
+  auto shm = load_config(all_in_one); // both book sources shm
+  EXPECT_EQ(consumed_streams(shm),
+            (streams{{"book", "ticks"}, {"strategy", "sentiment"}, {"strategy", "orders"}}));
+  auto actor = load_config(all_in_one, {"strategy.book_source=actor",
+                                        "oms.book_source=actor"});
+  EXPECT_EQ(consumed_streams(actor),
+            (streams{{"book", "ticks"},
+                     {"strategy", "sentiment"},
+                     {"strategy", "orders"},
+                     {"strategy", "book"},
+                     {"oms", "book"}}));
+}
+
+TEST(config, strategy_needs_oms_when_oms_is_not_hosted) {
+  auto message = error_of(R"({"node": {"actors": ["news_feed", "book", "price_feed",
+                                                  "strategy"]}})");
+  expect_names(message, "bad.json", "peers.oms.port",
+               {"strategy needs oms, which this node does not host: name its node's port"});
+}
+
+TEST(config, oms_reading_the_book_as_messages_needs_the_book) {
+  auto message = error_of(R"({"node": {"actors": ["oms"]}, "oms": {"book_source": "actor"}})");
+  expect_names(message, "bad.json", "peers.book.port",
+               {"oms needs book, which this node does not host: name its node's port"});
+  auto cfg = parse_config(R"({"node": {"actors": ["oms"]}, "oms": {"book_source": "actor"},
+                              "peers": {"book": {"port": 7002}}})",
+                          "ok.json");
+  EXPECT_EQ(cfg.peer("book").port, 7002);
+}
+
+TEST(config, oms_reading_the_book_from_shm_does_not_need_the_book) {
+  auto cfg = parse_config(R"({"node": {"actors": ["oms"]}, "oms": {"book_source": "shm"}})",
+                          "ok.json");
+  EXPECT_EQ(cfg.oms.book_source, "shm");
+  EXPECT_TRUE(consumed_streams(cfg).empty());
+}
+
+// -- defect 6: numbers no cast can hold ----------------------------------------------
+
+TEST(config, huge_numbers_are_out_of_range_errors_not_undefined_behaviour) {
+  expect_names(override_error("price_feed.volatility=1e300"), "--set",
+               "price_feed.volatility", {"out of range"});
+  expect_names(override_error("price_feed.volatility=-1e300"), "--set",
+               "price_feed.volatility", {"out of range"});
+  expect_names(override_error("price_feed.symbols.AAPL=1e300"), "--set",
+               "price_feed.symbols.AAPL", {"out of range"});
+  expect_names(override_error("strategy.quantity=1e300"), "--set", "strategy.quantity",
+               {"integer"});
+  expect_names(override_error("strategy.quantity=-1e300"), "--set", "strategy.quantity",
+               {"integer"});
+  expect_rejected(R"("price_feed": {"volatility": 1e300})", "price_feed.volatility",
+                  {"out of range"});
+  expect_rejected(R"("strategy": {"quantity": -1e300})", "strategy.quantity",
+                  {"integer"});
+}
+
+TEST(config, a_number_that_overflows_a_double_is_an_error_naming_the_key) {
+  // nlohmann refuses 1e400 (out_of_range 406) rather than making it inf.
+  expect_rejected(R"("price_feed": {"volatility": 1e400})", "price_feed.volatility",
+                  {"finite"});
+  expect_rejected(R"("price_feed": {"spread_bps": -1e400})", "price_feed.spread_bps",
+                  {"finite"});
+  // In --set it does not parse as JSON, so it is a string where a number belongs.
+  expect_names(override_error("price_feed.volatility=1e400"), "--set",
+               "price_feed.volatility", {"number", "string"});
+  expect_names(override_error("price_feed.volatility=NaN"), "--set",
+               "price_feed.volatility", {"number"});
+}
+
+// -- defect 9: input that must not crash -------------------------------------------------
+
+TEST(config, a_set_value_that_is_not_utf8_is_an_error_naming_the_key) {
+  auto message = override_error("node.name=ab\xff");
+  expect_names(message, "--set", "node.name", {"UTF-8"});
+  expect_names(override_error("price_feed.symbols.A\xff=1"), "--set", "price_feed.symbols");
+  expect_names(override_error("strategy.quantity=\xff"), "--set", "strategy.quantity");
+  // The key is quoted printably: its bad byte shows as \xFF.
+  expect_names(override_error("nope\xff=1"), "--set", "nope\\xFF", {"unknown key"});
+}
+
+TEST(config, a_file_string_that_is_not_utf8_is_an_error) {
+  auto message = error_of(doc_with("\"strategy\": {\"orders_log\": \"a\xff\"}"));
+  EXPECT_NE(message.find("bad.json"), std::string::npos) << message;
+}
+
+TEST(config, deep_nesting_is_refused_before_parsing_and_not_printed) {
+  std::string deep(100000, '[');
+  auto message = override_error("node.actors=" + deep + std::string(100000, ']'));
+  expect_names(message, "--set", "node.actors", {"deeper than 32"});
+  EXPECT_LT(message.size(), 400u) << message;
+  message = error_of(doc_with("\"strategy\": {\"quantity\": " + deep + "}"));
+  expect_names(message, "bad.json", "strategy.quantity", {"deeper than 32"});
+  EXPECT_LT(message.size(), 400u);
+  // 32 levels are fine as far as nesting goes (the value is still the wrong type).
+  auto ok_depth = std::string(31, '[') + std::string(31, ']');
+  expect_names(override_error("node.actors=" + ok_depth), "--set", "node.actors",
+               {"string"});
+}
+
+TEST(config, error_messages_quote_at_most_80_characters_of_a_value) {
+  std::string big(100000, 'x');
+  auto message = override_error("strategy.quantity=" + big);
+  expect_names(message, "--set", "strategy.quantity", {"..."});
+  EXPECT_LT(message.size(), 400u);
+  message = error_of(doc_with("\"strategy\": {\"quantity\": \"" + big + "\"}"));
+  EXPECT_LT(message.size(), 400u);
+}
+
+TEST(config, strings_have_a_length_cap) {
+  auto cfg = load_config(all_in_one, {"node.name=" + std::string(64, 'n')});
+  EXPECT_EQ(cfg.node.name.size(), 64u);
+  auto message = override_error("node.name=" + std::string(65, 'n'));
+  expect_names(message, "--set", "node.name", {"65 bytes", "64"});
+  message = override_error("node.name=" + std::string(50 << 20, 'n'));
+  expect_names(message, "--set", "node.name", {"at most 64"});
+  EXPECT_LT(message.size(), 400u);
+  expect_names(override_error("node.results_file=" + std::string(4097, 'r')), "--set",
+               "node.results_file", {"4096"});
+  expect_names(override_error("peers.oms.host=" + std::string(256, 'h')), "--set",
+               "peers.oms.host", {"255"});
+  EXPECT_NE(schema_markdown().find("at most 64 bytes"), std::string::npos);
+}
+
+// -- defect 10: one rule for symbols and shm names ------------------------------------
+
+TEST(config, symbols_the_oms_would_reject_are_config_errors) {
+  for (auto symbol : {"A B", "\xc3\xa9t\xc3\xa9", "aapl", "TOO_LONG_SYMBOL_X"}) {
+    SCOPED_TRACE(symbol);
+    expect_rejected(std::string{R"("price_feed": {"symbols": {")"} + symbol + "\": 1}}",
+                    "price_feed.symbols");
+    expect_rejected(std::string{R"("instruments": {"symbols": [")"} + symbol + "\"]}",
+                    "instruments.symbols");
+  }
+  expect_names(override_error("price_feed.symbols.A B=1"), "--set", "price_feed.symbols",
+               {"A-Z"});
+  auto cfg = load_config(all_in_one, {"price_feed.symbols.BRK.B=400"});
+  EXPECT_DOUBLE_EQ(cfg.price_feed.start_prices.at("BRK.B"), 400.0);
+}
+
+TEST(config, shm_names_follow_the_shared_rule) {
+  for (auto name : {"/a b", "/\xc3\xa9", "/..", "/."}) {
+    SCOPED_TRACE(name);
+    expect_rejected(std::string{R"("book": {"shm_name": ")"} + name + "\"}",
+                    "book.shm_name");
+  }
+}
+
+// -- the schema lists every key -------------------------------------------------------
+
+TEST(config, schema_markdown_contains_every_key) {
+  auto md = schema_markdown();
+  for (auto key : {"node.name", "node.actors", "node.listen", "node.host", "node.port",
+                   "node.stats_interval_ms", "node.reconnect_min_ms",
+                   "node.reconnect_max_ms", "node.drain_timeout_ms", "node.results_file",
+                   "node.warmup_ms", "node.cpus", "node.log_level",
+                   "caf.scheduler_policy", "caf.max_threads", "caf.aggressive_polling",
+                   "caf.middleman_workers", "caf.heartbeat_interval_ms",
+                   "caf.connection_timeout_ms", "instruments.symbols",
+                   "price_feed.symbols", "price_feed.interval_us", "price_feed.seed",
+                   "price_feed.volatility", "price_feed.spread_bps", "price_feed.batch",
+                   "price_feed.ticks_per_interval", "news_feed.interval_ms",
+                   "news_feed.seed", "news_feed.start_sentiment", "news_feed.step",
+                   "news_feed.jump", "news_feed.jump_probability",
+                   "news_feed.positive_above", "news_feed.negative_below",
+                   "book.shm_name", "book.heartbeat_ms", "book.stale_after_ms",
+                   "strategy.book_source", "strategy.poll_us", "strategy.short_window",
+                   "strategy.long_window", "strategy.quantity", "strategy.buy_above",
+                   "strategy.sell_below", "strategy.orders_log",
+                   "strategy.order_timeout_ms", "strategy.cpu",
+                   "strategy.timed_out_window", "oms.book_source", "oms.trades_log",
+                   "oms.max_quantity", "oms.dedup_window", "peers.price_feed.host",
+                   "peers.price_feed.port", "peers.news_feed.host", "peers.news_feed.port",
+                   "peers.book.host", "peers.book.port", "peers.oms.host",
+                   "peers.oms.port"})
+    EXPECT_NE(md.find(std::string{"| `"} + key + "` |"), std::string::npos) << key;
+  // ... and nothing else: one row per key plus the two header lines.
+  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 61 + 2);
+  EXPECT_NE(md.find("timed-out order ids kept to recognize a late outcome"),
+            std::string::npos);
+  EXPECT_NE(md.find("recent order ids remembered to refuse a duplicate"),
+            std::string::npos);
 }
 
 } // namespace trading

@@ -29,8 +29,9 @@ std::vector<tick> run_walk(std::uint64_t seed, int steps, double volatility = 0.
 }
 
 auto fields(const tick& t) {
-  return std::tie(t.symbol, t.bid, t.ask, t.last, t.bid_size, t.ask_size,
-                  t.feed_incarnation, t.sequence, t.created_ns);
+  return std::tie(t.symbol, t.top.bid, t.top.ask, t.top.last, t.top.bid_size,
+                  t.top.ask_size, t.feed_incarnation, t.sequence, t.created_ns,
+                  t.book_received_ns);
 }
 
 std::vector<std::int32_t> run_sentiment(std::uint64_t seed, int steps,
@@ -62,7 +63,7 @@ TEST(price_walk, different_seeds_give_different_prices) {
   ASSERT_EQ(a.size(), b.size());
   std::size_t differing = 0;
   for (std::size_t i = 0; i < a.size(); ++i)
-    if (a[i].last != b[i].last)
+    if (a[i].top.last != b[i].top.last)
       ++differing;
   EXPECT_GT(differing, a.size() / 2);
 }
@@ -83,17 +84,17 @@ TEST(price_walk, each_step_emits_one_tick_per_symbol_in_symbol_order) {
 TEST(price_walk, first_prices_start_near_the_configured_start_prices) {
   auto ticks = run_walk(42, 1);
   ASSERT_EQ(ticks.size(), 3u);
-  EXPECT_NEAR(to_double(ticks[0].last), 175.0, 175.0 * 0.01);
-  EXPECT_NEAR(to_double(ticks[1].last), 330.0, 330.0 * 0.01);
+  EXPECT_NEAR(to_double(ticks[0].top.last), 175.0, 175.0 * 0.01);
+  EXPECT_NEAR(to_double(ticks[1].top.last), 330.0, 330.0 * 0.01);
 }
 
 TEST(price_walk, price_never_falls_below_one_cent_even_with_huge_volatility) {
   auto ticks = run_walk(3, 5000, 2.0);
   auto floor_hits = 0;
   for (auto& t : ticks) {
-    ASSERT_GE(t.last, to_price(0.01)) << t.symbol << " seq " << t.sequence;
-    ASSERT_GE(t.bid, 1) << t.symbol << " seq " << t.sequence;
-    if (t.last == to_price(0.01))
+    ASSERT_GE(t.top.last, to_price(0.01)) << t.symbol << " seq " << t.sequence;
+    ASSERT_GE(t.top.bid, 1) << t.symbol << " seq " << t.sequence;
+    if (t.top.last == to_price(0.01))
       ++floor_hits;
   }
   EXPECT_GT(floor_hits, 0) << "the floor was never reached: test too weak";
@@ -102,9 +103,11 @@ TEST(price_walk, price_never_falls_below_one_cent_even_with_huge_volatility) {
 TEST(price_walk, bid_is_below_ask_and_last_lies_between) {
   for (double spread : {0.0, 2.0, 50.0, 1000.0}) {
     for (auto& t : run_walk(11, 300, 0.01, spread)) {
-      ASSERT_LT(t.bid, t.ask) << "spread " << spread << " seq " << t.sequence;
-      ASSERT_LE(t.bid, t.last) << "spread " << spread << " seq " << t.sequence;
-      ASSERT_LE(t.last, t.ask) << "spread " << spread << " seq " << t.sequence;
+      SCOPED_TRACE("spread " + std::to_string(spread) + " seq "
+                   + std::to_string(t.sequence));
+      ASSERT_LT(t.top.bid, t.top.ask);
+      ASSERT_LE(t.top.bid, t.top.last);
+      ASSERT_LE(t.top.last, t.top.ask);
     }
   }
 }
@@ -114,17 +117,17 @@ TEST(price_walk, spread_follows_spread_bps) {
   // price unit keeps last at 1000.0; 0 would be UB for std::normal_distribution.)
   auto ticks = run_walk(5, 1, 1e-12, 100.0, 7, {{"ONE", 1000.0}});
   ASSERT_EQ(ticks.size(), 1u);
-  EXPECT_EQ(ticks[0].last, to_price(1000.0));
-  EXPECT_EQ(ticks[0].bid, to_price(995.0));
-  EXPECT_EQ(ticks[0].ask, to_price(1005.0));
+  EXPECT_EQ(ticks[0].top.last, to_price(1000.0));
+  EXPECT_EQ(ticks[0].top.bid, to_price(995.0));
+  EXPECT_EQ(ticks[0].top.ask, to_price(1005.0));
 }
 
 TEST(price_walk, sizes_are_whole_lots_of_one_hundred) {
   for (auto& t : run_walk(9, 100)) {
-    ASSERT_EQ(t.bid_size % 100, 0);
-    ASSERT_EQ(t.ask_size % 100, 0);
-    ASSERT_GE(t.bid_size, 100);
-    ASSERT_LE(t.ask_size, 1000);
+    ASSERT_EQ(t.top.bid_size % 100, 0);
+    ASSERT_EQ(t.top.ask_size % 100, 0);
+    ASSERT_GE(t.top.bid_size, 100);
+    ASSERT_LE(t.top.ask_size, 1000);
   }
 }
 
@@ -146,6 +149,7 @@ TEST(price_walk, ticks_carry_the_feed_incarnation_and_creation_time) {
   for (auto& t : out) {
     EXPECT_EQ(t.feed_incarnation, 0xABCDEF0123ull);
     EXPECT_EQ(t.created_ns, 123456789);
+    EXPECT_EQ(t.book_received_ns, 0) << "only the book sets book_received_ns";
   }
 }
 
@@ -230,5 +234,5 @@ TEST(PriceWalkRegressions, ZeroVolatilityIsAFlatMarket) {
   for (int i = 0; i < 10; ++i)
     walk.step(ticks, 0);
   for (auto& t : ticks)
-    EXPECT_EQ(t.last, trading::to_price(100.0));
+    EXPECT_EQ(t.top.last, trading::to_price(100.0));
 }

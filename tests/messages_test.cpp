@@ -1,9 +1,11 @@
 // Every message type in the type-ID block: round-trips through CAF's binary
-// serializer and through its JSON form, and crosses a real middleman connection
-// on loopback to a server in another process. (With two actor_systems in one
-// process, CAF 0.17's remote_actor hands back the published actor itself, so
-// nothing would be serialized: checked with a probe.)
+// serializer and (those that have one) through its JSON form, and crosses a real
+// middleman connection on loopback to a server in another process, typed actor
+// handles included. (With two actor_systems in one process, CAF 0.17's
+// remote_actor hands back the published actor itself, so nothing would be
+// serialized: checked with a probe.)
 #include "messages/atoms.hpp"
+#include "messages/interfaces.hpp"
 #include "messages/json.hpp"
 #include "messages/type_ids.hpp"
 
@@ -22,6 +24,7 @@
 #include <signal.h>
 #include <string>
 #include <sys/types.h>
+#include <type_traits>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -33,17 +36,40 @@ using json = nlohmann::json;
 
 // -- samples: every field set to a non-default value ---------------------------
 
-tick sample_tick(const std::string& symbol, double last, std::uint64_t seq) {
-  tick x;
-  x.symbol = symbol;
+quote sample_quote(double last) {
+  quote x;
   x.bid = to_price(last - 0.0123);
   x.ask = to_price(last + 0.0456);
   x.last = to_price(last);
   x.bid_size = 300;
   x.ask_size = 700;
+  return x;
+}
+
+/// A tick as the feed creates it (book_received_ns 0).
+tick sample_tick(const std::string& symbol, double last, std::uint64_t seq) {
+  tick x;
+  x.symbol = symbol;
+  x.top = sample_quote(last);
   x.feed_incarnation = 0xDEADBEEF12345678ull;
   x.sequence = seq;
   x.created_ns = 123'456'789'012'345;
+  return x;
+}
+
+/// A tick as the book republishes it: book_received_ns set.
+tick sample_book_tick() {
+  tick x;
+  x.symbol = "GOOGL";
+  x.top.bid = to_price(140.25);
+  x.top.ask = to_price(140.27);
+  x.top.last = to_price(140.26);
+  x.top.bid_size = 500;
+  x.top.ask_size = 900;
+  x.feed_incarnation = 77;
+  x.sequence = 1'000'001;
+  x.created_ns = 5'000'000'123;
+  x.book_received_ns = 5'000'004'567;
   return x;
 }
 
@@ -51,9 +77,20 @@ template <class T>
 struct samples;
 
 template <>
+struct samples<quote> {
+  static std::vector<quote> get() {
+    quote one_sided; // only asks so far: the bid side is still no_price
+    one_sided.ask = to_price(330.0);
+    one_sided.last = to_price(329.99);
+    one_sided.ask_size = 100;
+    return {sample_quote(175.1234), one_sided};
+  }
+};
+
+template <>
 struct samples<tick> {
   static std::vector<tick> get() {
-    return {sample_tick("AAPL", 175.1234, 987'654'321)};
+    return {sample_tick("AAPL", 175.1234, 987'654'321), sample_book_tick()};
   }
 };
 
@@ -63,7 +100,11 @@ struct samples<tick_batch> {
     tick_batch x;
     x.ticks = {sample_tick("AAPL", 175.1234, 41), sample_tick("MSFT", 330.5, 42),
                sample_tick("GOOGL", 140.0001, 43)};
-    return {x};
+    tick_batch from_book;
+    from_book.ticks = {sample_book_tick(), sample_book_tick()};
+    from_book.ticks[1].sequence += 1;
+    from_book.ticks[1].book_received_ns += 10;
+    return {x, from_book};
   }
 };
 
@@ -82,24 +123,6 @@ struct samples<news> {
     y.sentiment = 12;
     y.label = news_label::negative;
     return {x, y};
-  }
-};
-
-template <>
-struct samples<book_update> {
-  static std::vector<book_update> get() {
-    book_update x;
-    x.symbol = "GOOGL";
-    x.bid = to_price(140.25);
-    x.ask = to_price(140.27);
-    x.last = to_price(140.26);
-    x.bid_size = 500;
-    x.ask_size = 900;
-    x.feed_incarnation = 77;
-    x.feed_sequence = 1'000'001;
-    x.tick_created_ns = 5'000'000'123;
-    x.book_received_ns = 5'000'004'567;
-    return {x};
   }
 };
 
@@ -148,18 +171,42 @@ struct samples<execution_report> {
   }
 };
 
+template <>
+struct samples<position> {
+  static std::vector<position> get() {
+    position x;
+    x.symbol = "AAPL";
+    x.quantity = 30;
+    x.average_price = 175.123456789; // doubles: must survive bit for bit
+    x.realized_pnl = -1234.5625;
+    x.last_price = 176.01;
+    position y;
+    y.symbol = "MSFT";
+    y.quantity = -10; // short
+    y.average_price = 330.5;
+    y.realized_pnl = 0.1 + 0.2;
+    y.last_price = 329.75;
+    return {x, y};
+  }
+};
+
 // -- field-by-field comparison ----------------------------------------------------
 
-void expect_same(const tick& a, const tick& b) {
-  EXPECT_EQ(a.symbol, b.symbol);
+void expect_same(const quote& a, const quote& b) {
   EXPECT_EQ(a.bid, b.bid);
   EXPECT_EQ(a.ask, b.ask);
   EXPECT_EQ(a.last, b.last);
   EXPECT_EQ(a.bid_size, b.bid_size);
   EXPECT_EQ(a.ask_size, b.ask_size);
+}
+
+void expect_same(const tick& a, const tick& b) {
+  EXPECT_EQ(a.symbol, b.symbol);
+  expect_same(a.top, b.top);
   EXPECT_EQ(a.feed_incarnation, b.feed_incarnation);
   EXPECT_EQ(a.sequence, b.sequence);
   EXPECT_EQ(a.created_ns, b.created_ns);
+  EXPECT_EQ(a.book_received_ns, b.book_received_ns);
 }
 
 void expect_same(const tick_batch& a, const tick_batch& b) {
@@ -177,19 +224,6 @@ void expect_same(const news& a, const news& b) {
   EXPECT_EQ(a.feed_incarnation, b.feed_incarnation);
   EXPECT_EQ(a.sequence, b.sequence);
   EXPECT_EQ(a.created_ns, b.created_ns);
-}
-
-void expect_same(const book_update& a, const book_update& b) {
-  EXPECT_EQ(a.symbol, b.symbol);
-  EXPECT_EQ(a.bid, b.bid);
-  EXPECT_EQ(a.ask, b.ask);
-  EXPECT_EQ(a.last, b.last);
-  EXPECT_EQ(a.bid_size, b.bid_size);
-  EXPECT_EQ(a.ask_size, b.ask_size);
-  EXPECT_EQ(a.feed_incarnation, b.feed_incarnation);
-  EXPECT_EQ(a.feed_sequence, b.feed_sequence);
-  EXPECT_EQ(a.tick_created_ns, b.tick_created_ns);
-  EXPECT_EQ(a.book_received_ns, b.book_received_ns);
 }
 
 void expect_same(const order& a, const order& b) {
@@ -217,6 +251,22 @@ void expect_same(const execution_report& a, const execution_report& b) {
   EXPECT_EQ(a.timestamp_ns, b.timestamp_ns);
 }
 
+void expect_same(const position& a, const position& b) {
+  EXPECT_EQ(a.symbol, b.symbol);
+  EXPECT_EQ(a.quantity, b.quantity);
+  EXPECT_EQ(a.average_price, b.average_price); // exact: binary doubles
+  EXPECT_EQ(a.realized_pnl, b.realized_pnl);
+  EXPECT_EQ(a.last_price, b.last_price);
+}
+
+void expect_same(const std::vector<position>& a, const std::vector<position>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    SCOPED_TRACE("position " + std::to_string(i));
+    expect_same(a[i], b[i]);
+  }
+}
+
 // -- the echo server in a child process --------------------------------------------
 
 class test_config : public caf::actor_system_config {
@@ -227,14 +277,28 @@ public:
   }
 };
 
-caf::behavior echo() {
+// Echoes every message type and typed handle; given an order_entry_actor with an
+// order, it places the order there itself (so the handle it received works as a
+// proxy for an actor of the client's node) and answers with the report.
+caf::behavior echo(caf::event_based_actor* self) {
   return {
+    [](const quote& x) { return x; },
     [](const tick& x) { return x; },
     [](const tick_batch& x) { return x; },
     [](const news& x) { return x; },
-    [](const book_update& x) { return x; },
     [](const order& x) { return x; },
     [](const execution_report& x) { return x; },
+    [](const position& x) { return x; },
+    [](const std::vector<position>& x) { return x; },
+    [](const order_entry_actor& x) { return x; },
+    [](const quote_stream_actor& x) { return x; },
+    [self](const order_entry_actor& oms, const order& x) {
+      auto rp = self->make_response_promise<execution_report>();
+      self->request(oms, std::chrono::seconds(5), x)
+        .then([rp](execution_report& r) mutable { rp.deliver(std::move(r)); },
+              [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
   };
 }
 
@@ -367,8 +431,28 @@ public:
 template <class T>
 class message_types : public ::testing::Test {};
 
-using all_message_types
-  = ::testing::Types<tick, tick_batch, news, book_update, order, execution_report>;
+/// Every struct of the type-ID block (std::vector<position> and the typed handles
+/// cross the middleman in their own tests below).
+using all_message_types = ::testing::Types<quote, tick, tick_batch, news, order,
+                                           execution_report, position>;
+
+/// The ones with a JSON form (messages/json.hpp): what the logs hold.
+template <class T>
+class json_message_types : public ::testing::Test {};
+
+using json_types = ::testing::Types<tick, tick_batch, news, order, execution_report>;
+
+/// JSON fields from_json does not require: the report's reason (only on rejects)
+/// and the tick's book_received_ns (0 until the book has seen it).
+template <class T>
+bool optional_json_field(const std::string& key) {
+  if constexpr (std::is_same_v<T, execution_report>)
+    return key == "reason";
+  else if constexpr (std::is_same_v<T, tick>)
+    return key == "book_received_ns";
+  else
+    return false;
+}
 
 class type_names {
 public:
@@ -380,6 +464,7 @@ public:
 };
 
 TYPED_TEST_SUITE(message_types, all_message_types, type_names);
+TYPED_TEST_SUITE(json_message_types, json_types, type_names);
 
 TYPED_TEST(message_types, round_trip_through_the_binary_serializer) {
   for (auto x : samples<TypeParam>::get()) {
@@ -409,7 +494,7 @@ TYPED_TEST(message_types, truncated_binary_input_is_an_error) {
   }
 }
 
-TYPED_TEST(message_types, round_trip_through_json) {
+TYPED_TEST(json_message_types, round_trip_through_json) {
   for (auto& x : samples<TypeParam>::get()) {
     auto text = json(x).dump();
     auto y = json::parse(text).get<TypeParam>();
@@ -418,13 +503,13 @@ TYPED_TEST(message_types, round_trip_through_json) {
   }
 }
 
-TYPED_TEST(message_types, json_missing_any_field_throws_naming_it) {
+TYPED_TEST(json_message_types, json_missing_any_field_throws_naming_it) {
   for (auto& x : samples<TypeParam>::get()) {
     json full = x;
     for (auto& [key, value] : full.items()) {
       (void) value;
-      if (key == "reason")
-        continue; // optional: present only on rejects
+      if (optional_json_field<TypeParam>(key))
+        continue;
       auto partial = full;
       partial.erase(key);
       try {
@@ -459,7 +544,117 @@ TYPED_TEST(message_types, cross_a_real_middleman_connection_unchanged) {
   }
 }
 
+// The OMS's answer to the node's positions request crosses as one vector.
+TEST(middleman, position_list_crosses_unchanged) {
+  auto& lb = loopback::instance();
+  ASSERT_TRUE(lb.error().empty()) << lb.error();
+  caf::scoped_actor self{lb.sys()};
+  for (auto x : {samples<position>::get(), std::vector<position>{}}) {
+    std::optional<std::vector<position>> echoed;
+    std::string failure;
+    self->request(lb.server(), std::chrono::seconds(5), x)
+      .receive([&](std::vector<position>& y) { echoed = std::move(y); },
+               [&](caf::error& err) { failure = lb.sys().render(err); });
+    ASSERT_TRUE(echoed) << "no echo: " << failure;
+    expect_same(x, *echoed);
+  }
+}
+
+// Typed handles cross in entry lookups and subscriptions: a handle to an actor of
+// this node goes to the other process and comes back as the same actor, and the
+// other process can use it (its proxy reaches the actor here).
+TEST(middleman, typed_handles_cross_and_still_reach_their_actor) {
+  auto& lb = loopback::instance();
+  ASSERT_TRUE(lb.error().empty()) << lb.error();
+  auto oms = lb.sys().spawn([]() -> order_entry_actor::behavior_type {
+    return {[](const order& o) {
+      execution_report r;
+      r.execution_id = "local-1";
+      r.order_id = o.order_id;
+      r.symbol = o.symbol;
+      r.dir = o.dir;
+      r.quantity = o.quantity;
+      r.order_price = o.limit_price;
+      r.execution_price = o.limit_price;
+      r.status = exec_status::filled;
+      return r;
+    }};
+  });
+  auto stream = lb.sys().spawn([]() -> quote_stream_actor::behavior_type {
+    return {[](subscribe_atom, const quote_sink_actor&) {}};
+  });
+  caf::scoped_actor self{lb.sys()};
+  // Round trip of each handle: out as a proxy, back as the local actor.
+  std::optional<order_entry_actor> oms_back;
+  std::optional<quote_stream_actor> stream_back;
+  std::string failure;
+  self->request(lb.server(), std::chrono::seconds(5), oms)
+    .receive([&](order_entry_actor& x) { oms_back = std::move(x); },
+             [&](caf::error& err) { failure = lb.sys().render(err); });
+  ASSERT_TRUE(oms_back) << "no echo: " << failure;
+  self->request(lb.server(), std::chrono::seconds(5), stream)
+    .receive([&](quote_stream_actor& x) { stream_back = std::move(x); },
+             [&](caf::error& err) { failure = lb.sys().render(err); });
+  ASSERT_TRUE(stream_back) << "no echo: " << failure;
+  EXPECT_TRUE(*oms_back == oms);
+  EXPECT_TRUE(*stream_back == stream);
+  // The server places an order through the handle it was given.
+  auto o = samples<order>::get()[0];
+  std::optional<execution_report> report;
+  self->request(lb.server(), std::chrono::seconds(10), oms, o)
+    .receive([&](execution_report& r) { report = std::move(r); },
+             [&](caf::error& err) { failure = lb.sys().render(err); });
+  ASSERT_TRUE(report) << "no report through the remote handle: " << failure;
+  EXPECT_EQ(report->execution_id, "local-1");
+  EXPECT_EQ(report->order_id, o.order_id);
+  EXPECT_EQ(report->quantity, o.quantity);
+  EXPECT_EQ(report->status, exec_status::filled);
+  caf::anon_send_exit(oms, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(stream, caf::exit_reason::user_shutdown);
+}
+
+// -- labels -------------------------------------------------------------------------
+
+TEST(label_for, default_thresholds_are_the_seeds_60_and_40) {
+  EXPECT_EQ(label_for(61), news_label::positive);
+  EXPECT_EQ(label_for(60), news_label::neutral); // "above": strictly
+  EXPECT_EQ(label_for(50), news_label::neutral);
+  EXPECT_EQ(label_for(40), news_label::neutral); // "below": strictly
+  EXPECT_EQ(label_for(39), news_label::negative);
+  EXPECT_EQ(label_for(100), news_label::positive);
+  EXPECT_EQ(label_for(0), news_label::negative);
+}
+
+TEST(label_for, configured_thresholds_move_the_bounds) {
+  // news_feed.positive_above = 70, news_feed.negative_below = 30
+  EXPECT_EQ(label_for(71, 70, 30), news_label::positive);
+  EXPECT_EQ(label_for(70, 70, 30), news_label::neutral);
+  EXPECT_EQ(label_for(65, 70, 30), news_label::neutral); // positive by default
+  EXPECT_EQ(label_for(35, 70, 30), news_label::neutral); // negative by default
+  EXPECT_EQ(label_for(30, 70, 30), news_label::neutral);
+  EXPECT_EQ(label_for(29, 70, 30), news_label::negative);
+  // Narrow: only exactly 50 is neutral.
+  EXPECT_EQ(label_for(51, 50, 50), news_label::positive);
+  EXPECT_EQ(label_for(50, 50, 50), news_label::neutral);
+  EXPECT_EQ(label_for(49, 50, 50), news_label::negative);
+  EXPECT_STREQ(to_string(label_for(90, 80, 20)), "positive");
+  EXPECT_STREQ(to_string(label_for(10, 80, 20)), "negative");
+  EXPECT_STREQ(to_string(label_for(50, 80, 20)), "neutral");
+}
+
 // -- JSON forms in detail -------------------------------------------------------------
+
+TEST(message_json, tick_carries_the_quote_flat_and_book_received_ns) {
+  auto from_book = samples<tick>::get()[1];
+  json j = from_book;
+  EXPECT_DOUBLE_EQ(j.at("bid").get<double>(), 140.25);
+  EXPECT_DOUBLE_EQ(j.at("ask").get<double>(), 140.27);
+  EXPECT_EQ(j.at("bid_size"), 500);
+  EXPECT_EQ(j.at("book_received_ns"), 5'000'004'567);
+  // A tick from before the book (or an older writer) has no book_received_ns: 0.
+  j.erase("book_received_ns");
+  EXPECT_EQ(j.get<tick>().book_received_ns, 0);
+}
 
 TEST(message_json, rejected_report_has_null_execution_price_and_a_reason) {
   auto reject = samples<execution_report>::get()[1];

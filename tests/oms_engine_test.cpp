@@ -1,8 +1,9 @@
 // The OMS's execution engine without CAF: fills at the book, rejects with reasons,
-// the trades log written before execute() returns, and positions with P&L.
+// the trades log written before execute() returns, the bounded dedup window, and
+// positions with P&L.
 #include "actors/append_log.hpp"
 #include "actors/execution_engine.hpp"
-#include "actors/metrics.hpp"
+#include "actors/oms.hpp"
 #include "messages/json.hpp"
 
 #include <gtest/gtest.h>
@@ -10,10 +11,12 @@
 #include "tests/temp_dir.hpp"
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -43,14 +46,28 @@ std::vector<json> read_records(const std::string& path) {
   return out;
 }
 
-book_update top(const std::string& symbol, double bid, double ask) {
-  book_update u;
-  u.symbol = symbol;
-  u.bid = to_price(bid);
-  u.ask = to_price(ask);
-  u.last = (u.bid + u.ask) / 2;
-  return u;
+quote top(double bid, double ask) {
+  quote q;
+  q.bid = to_price(bid);
+  q.ask = to_price(ask);
+  q.last = (q.bid + q.ask) / 2;
+  return q;
 }
+
+/// The position the engine reports for `symbol`, if it reports one.
+std::optional<position> find_position(const execution_engine& engine,
+                                      const std::string& symbol) {
+  auto all = engine.positions();
+  auto i = std::find_if(all.begin(), all.end(),
+                        [&](const position& p) { return p.symbol == symbol; });
+  if (i == all.end())
+    return std::nullopt;
+  return *i;
+}
+
+/// How many recent order ids the test engines remember (far more than any test
+/// sends, except the one about the window's bound).
+constexpr std::size_t dedup_window = 1000;
 
 order make_order(const std::string& id, const std::string& symbol, side dir,
                  quantity_t quantity, double limit = 100.0) {
@@ -69,13 +86,12 @@ protected:
   engine_test()
     : log_path(dir.file("trades.log")),
       log(log_path),
-      engine({"AAPL", "MSFT"}, 1000, 0x1234, log, metrics) {
+      engine({"AAPL", "MSFT"}, 1000, dedup_window, 0x1234, log, metrics) {
   }
 
-  oms_metrics::position position(const std::string& symbol) {
-    std::lock_guard<std::mutex> guard{metrics.positions_mtx};
-    auto i = metrics.positions.find(symbol);
-    return i == metrics.positions.end() ? oms_metrics::position{} : i->second;
+  /// The engine's position in `symbol` (an empty one if it never had a fill).
+  position position_of(const std::string& symbol) {
+    return find_position(engine, symbol).value_or(position{});
   }
 
   // Executes `o` and checks that the outcome is the last line of the log by the
@@ -115,7 +131,7 @@ protected:
 // -- fills -----------------------------------------------------------------------
 
 TEST_F(engine_test, buy_fills_at_the_ask_and_sell_at_the_bid) {
-  engine.on_book(top("AAPL", 99.5, 100.5));
+  engine.on_quote("AAPL", top(99.5, 100.5));
   auto buy = execute(make_order("o-1", "AAPL", side::buy, 10, 101.0));
   EXPECT_EQ(buy.status, exec_status::filled);
   EXPECT_EQ(buy.execution_price, to_price(100.5));
@@ -130,14 +146,14 @@ TEST_F(engine_test, buy_fills_at_the_ask_and_sell_at_the_bid) {
 }
 
 TEST_F(engine_test, fill_uses_the_latest_top_of_book) {
-  engine.on_book(top("AAPL", 99.5, 100.5));
-  engine.on_book(top("AAPL", 101.0, 101.25));
+  engine.on_quote("AAPL", top(99.5, 100.5));
+  engine.on_quote("AAPL", top(101.0, 101.25));
   auto r = execute(make_order("o-1", "AAPL", side::buy, 1));
   EXPECT_EQ(r.execution_price, to_price(101.25));
 }
 
 TEST_F(engine_test, fill_is_a_json_line_with_every_field_and_no_reason) {
-  engine.on_book(top("AAPL", 99.5, 100.5));
+  engine.on_quote("AAPL", top(99.5, 100.5));
   auto o = make_order("o-1", "AAPL", side::buy, 10, 101.0);
   auto r = execute(o);
   auto records = read_records(log_path);
@@ -169,43 +185,43 @@ TEST_F(engine_test, unknown_symbol_is_rejected) {
 }
 
 TEST_F(engine_test, non_positive_quantity_is_rejected) {
-  engine.on_book(top("AAPL", 99.5, 100.5));
+  engine.on_quote("AAPL", top(99.5, 100.5));
   expect_rejected(make_order("o-1", "AAPL", side::buy, 0), "quantity must be positive");
   expect_rejected(make_order("o-2", "AAPL", side::sell, -5),
                   "quantity must be positive");
 }
 
 TEST_F(engine_test, quantity_over_the_maximum_is_rejected) {
-  engine.on_book(top("AAPL", 99.5, 100.5));
+  engine.on_quote("AAPL", top(99.5, 100.5));
   expect_rejected(make_order("o-1", "AAPL", side::buy, 1001), "exceeds the limit");
   auto at_limit = execute(make_order("o-2", "AAPL", side::buy, 1000));
   EXPECT_EQ(at_limit.status, exec_status::filled);
 }
 
 TEST_F(engine_test, order_before_any_price_is_rejected) {
-  expect_rejected(make_order("o-1", "MSFT", side::buy, 10), "no price yet for MSFT");
+  expect_rejected(make_order("o-1", "MSFT", side::buy, 10), "no live book for MSFT");
 }
 
 TEST_F(engine_test, order_on_a_side_without_a_price_is_rejected) {
-  engine.on_book(top("MSFT", 0.0, 330.0)); // asks only
+  engine.on_quote("MSFT", top(0.0, 330.0)); // asks only
   EXPECT_EQ(execute(make_order("o-1", "MSFT", side::buy, 1)).status,
             exec_status::filled);
-  expect_rejected(make_order("o-2", "MSFT", side::sell, 1), "no price yet");
+  expect_rejected(make_order("o-2", "MSFT", side::sell, 1), "no live book");
 }
 
 TEST_F(engine_test, order_without_an_id_is_rejected) {
-  engine.on_book(top("AAPL", 99.5, 100.5));
+  engine.on_quote("AAPL", top(99.5, 100.5));
   expect_rejected(make_order("", "AAPL", side::buy, 10), "missing order id");
 }
 
 TEST_F(engine_test, second_submit_of_the_same_order_id_is_rejected_and_not_executed) {
-  engine.on_book(top("AAPL", 99.5, 100.5));
+  engine.on_quote("AAPL", top(99.5, 100.5));
   auto first = execute(make_order("o-1", "AAPL", side::buy, 10));
   EXPECT_EQ(first.status, exec_status::filled);
   auto second = execute(make_order("o-1", "AAPL", side::buy, 10));
   EXPECT_EQ(second.status, exec_status::rejected);
   EXPECT_EQ(second.reason, "duplicate order id");
-  EXPECT_EQ(position("AAPL").quantity, 10);
+  EXPECT_EQ(position_of("AAPL").quantity, 10);
   EXPECT_EQ(metrics.fills.get(), 1u);
   EXPECT_EQ(metrics.duplicates.get(), 1u);
   auto records = read_records(log_path);
@@ -216,26 +232,101 @@ TEST_F(engine_test, second_submit_of_the_same_order_id_is_rejected_and_not_execu
 }
 
 TEST_F(engine_test, rejected_order_id_cannot_be_reused_either) {
-  expect_rejected(make_order("o-1", "AAPL", side::buy, 10), "no price yet");
-  engine.on_book(top("AAPL", 99.5, 100.5));
+  expect_rejected(make_order("o-1", "AAPL", side::buy, 10), "no live book");
+  engine.on_quote("AAPL", top(99.5, 100.5));
   expect_rejected(make_order("o-1", "AAPL", side::buy, 10), "duplicate order id");
-  EXPECT_EQ(position("AAPL").quantity, 0);
+  EXPECT_EQ(position_of("AAPL").quantity, 0);
 }
 
 TEST_F(engine_test, rejects_change_no_position) {
-  engine.on_book(top("AAPL", 99.5, 100.5));
+  engine.on_quote("AAPL", top(99.5, 100.5));
   execute(make_order("o-1", "AAPL", side::buy, 5000));
   execute(make_order("o-2", "AAPL", side::buy, 0));
   execute(make_order("", "AAPL", side::buy, 10));
-  EXPECT_EQ(position("AAPL").quantity, 0);
+  EXPECT_EQ(position_of("AAPL").quantity, 0);
   EXPECT_EQ(metrics.rejects.get(), 3u);
   EXPECT_EQ(metrics.fills.get(), 0u);
+}
+
+// -- the dedup window ----------------------------------------------------------------
+
+// The engine remembers only the last `dedup_window` order ids (actors/recent_ids.hpp):
+// memory stays bounded however long the OMS runs, and the price is that an id older
+// than the window is forgotten, so a resubmit of it executes again. The window must
+// therefore cover every id a client might still retry (oms.dedup_window).
+TEST(dedup_window, remembers_the_last_ids_and_forgets_the_oldest) {
+  temp_dir dir;
+  auto path = dir.file("trades.log");
+  append_log log{path};
+  oms_metrics metrics;
+  execution_engine engine({"AAPL"}, 1000, 3, 1, log, metrics);
+  engine.on_quote("AAPL", top(99.5, 100.5));
+  for (auto id : {"1", "2", "3", "4"})
+    ASSERT_EQ(engine.execute(make_order(id, "AAPL", side::buy, 1)).status,
+              exec_status::filled)
+      << "order " << id;
+  // Window now {2, 3, 4}: id 1 was forgotten when 4 came in.
+  auto again = engine.execute(make_order("1", "AAPL", side::buy, 1));
+  EXPECT_EQ(again.status, exec_status::filled)
+    << "id 1 is older than the window and should execute again: " << again.reason;
+  EXPECT_NE(again.reason, "duplicate order id");
+  // Still within the window (now {3, 4, 1}): refused.
+  auto dup = engine.execute(make_order("4", "AAPL", side::buy, 1));
+  EXPECT_EQ(dup.status, exec_status::rejected);
+  EXPECT_EQ(dup.reason, "duplicate order id");
+  auto dup_again = engine.execute(make_order("1", "AAPL", side::buy, 1));
+  EXPECT_EQ(dup_again.reason, "duplicate order id");
+  EXPECT_EQ(metrics.duplicates.get(), 2u);
+  EXPECT_EQ(metrics.fills.get(), 5u);
+  EXPECT_EQ(find_position(engine, "AAPL").value_or(position{}).quantity, 5);
+}
+
+// -- a lost book -----------------------------------------------------------------------
+
+TEST_F(engine_test, cleared_book_rejects_the_next_order_until_a_new_quote) {
+  engine.on_quote("AAPL", top(99.5, 100.5));
+  EXPECT_EQ(execute(make_order("o-1", "AAPL", side::buy, 1)).status,
+            exec_status::filled);
+  engine.clear_book(); // the book's node died: no price is live any more
+  auto r = execute(make_order("o-2", "AAPL", side::buy, 1));
+  EXPECT_EQ(r.status, exec_status::rejected);
+  EXPECT_EQ(r.reason.rfind("no live book", 0), 0u) << r.reason;
+  EXPECT_EQ(r.execution_price, no_price);
+  auto s = execute(make_order("o-3", "AAPL", side::sell, 1));
+  EXPECT_EQ(s.reason.rfind("no live book", 0), 0u) << s.reason;
+  EXPECT_EQ(position_of("AAPL").quantity, 1);
+  // A new book brings prices back.
+  engine.on_quote("AAPL", top(101.0, 102.0));
+  auto after = execute(make_order("o-4", "AAPL", side::buy, 1));
+  EXPECT_EQ(after.status, exec_status::filled);
+  EXPECT_EQ(after.execution_price, to_price(102.0));
+}
+
+// -- malformed symbols -------------------------------------------------------------------
+
+TEST_F(engine_test, symbol_outside_the_symbol_rule_is_malformed_and_not_echoed) {
+  engine.on_quote("AAPL", top(99.5, 100.5));
+  int n = 0;
+  for (std::string symbol :
+       {"A B", "été", "ÉTÉ", "aapl", "", "ABCDEFGHIJKLMNOP" /* 16 characters */}) {
+    SCOPED_TRACE("symbol '" + symbol + "'");
+    auto o = make_order("m-" + std::to_string(++n), symbol, side::buy, 1);
+    expect_rejected(o, "malformed symbol");
+    auto r = read_records(log_path).back();
+    EXPECT_EQ(r.at("reason").get<std::string>().rfind("malformed symbol", 0), 0u);
+    if (!symbol.empty()) {
+      EXPECT_EQ(r.at("reason").get<std::string>().find(symbol), std::string::npos)
+        << "the reason echoes the symbol";
+    }
+  }
+  EXPECT_EQ(metrics.rejects.get(), 6u);
+  EXPECT_TRUE(engine.positions().empty());
 }
 
 // -- execution ids -------------------------------------------------------------------
 
 TEST_F(engine_test, execution_ids_are_unique_within_one_engine) {
-  engine.on_book(top("AAPL", 99.5, 100.5));
+  engine.on_quote("AAPL", top(99.5, 100.5));
   std::set<std::string> ids;
   for (int i = 0; i < 100; ++i) {
     // Fills and rejects alike get an id.
@@ -248,9 +339,9 @@ TEST_F(engine_test, execution_ids_are_unique_within_one_engine) {
 
 TEST_F(engine_test, two_engines_of_different_incarnations_give_different_ids) {
   oms_metrics other_metrics;
-  execution_engine other({"AAPL"}, 1000, 0x5678, log, other_metrics);
-  engine.on_book(top("AAPL", 99.5, 100.5));
-  other.on_book(top("AAPL", 99.5, 100.5));
+  execution_engine other({"AAPL"}, 1000, dedup_window, 0x5678, log, other_metrics);
+  engine.on_quote("AAPL", top(99.5, 100.5));
+  other.on_quote("AAPL", top(99.5, 100.5));
   std::set<std::string> ids;
   for (int i = 0; i < 10; ++i) {
     auto id = "o-" + std::to_string(i);
@@ -270,15 +361,15 @@ TEST(trades_log, existing_content_survives_and_new_records_are_appended) {
   {
     append_log log{path};
     oms_metrics metrics;
-    execution_engine engine({"AAPL"}, 1000, 1, log, metrics);
-    engine.on_book(top("AAPL", 99.5, 100.5));
+    execution_engine engine({"AAPL"}, 1000, dedup_window, 1, log, metrics);
+    engine.on_quote("AAPL", top(99.5, 100.5));
     engine.execute(make_order("o-1", "AAPL", side::buy, 1));
   }
   {
     append_log log{path}; // a restart
     oms_metrics metrics;
-    execution_engine engine({"AAPL"}, 1000, 2, log, metrics);
-    engine.on_book(top("AAPL", 99.5, 100.5));
+    execution_engine engine({"AAPL"}, 1000, dedup_window, 2, log, metrics);
+    engine.on_quote("AAPL", top(99.5, 100.5));
     engine.execute(make_order("o-2", "AAPL", side::buy, 1));
   }
   auto lines = read_lines(path);
@@ -304,8 +395,8 @@ TEST(trades_log, write_failure_rejects_the_order_and_changes_no_position) {
   append_log log{"/dev/full"};
   EXPECT_FALSE(log.append("x\n").empty());
   oms_metrics metrics;
-  execution_engine engine({"AAPL"}, 1000, 1, log, metrics);
-  engine.on_book(top("AAPL", 99.5, 100.5));
+  execution_engine engine({"AAPL"}, 1000, dedup_window, 1, log, metrics);
+  engine.on_quote("AAPL", top(99.5, 100.5));
   auto r = engine.execute(make_order("o-1", "AAPL", side::buy, 10));
   EXPECT_EQ(r.status, exec_status::rejected);
   EXPECT_EQ(r.reason, "trades log unavailable");
@@ -313,23 +404,22 @@ TEST(trades_log, write_failure_rejects_the_order_and_changes_no_position) {
   EXPECT_EQ(metrics.log_failures.get(), 1u);
   EXPECT_EQ(metrics.fills.get(), 0u);
   EXPECT_EQ(metrics.rejects.get(), 1u);
-  std::lock_guard<std::mutex> guard{metrics.positions_mtx};
-  auto i = metrics.positions.find("AAPL");
-  EXPECT_TRUE(i == metrics.positions.end() || i->second.quantity == 0);
+  auto p = find_position(engine, "AAPL");
+  EXPECT_TRUE(!p || p->quantity == 0);
 }
 
 // -- positions and P&L ----------------------------------------------------------------
 
 TEST_F(engine_test, buy_then_sell_at_a_higher_price_realizes_the_gain) {
-  engine.on_book(top("AAPL", 99.0, 100.0));
+  engine.on_quote("AAPL", top(99.0, 100.0));
   execute(make_order("o-1", "AAPL", side::buy, 10));
-  auto open = position("AAPL");
+  auto open = position_of("AAPL");
   EXPECT_EQ(open.quantity, 10);
   EXPECT_DOUBLE_EQ(open.average_price, 100.0);
   EXPECT_DOUBLE_EQ(open.realized_pnl, 0.0);
-  engine.on_book(top("AAPL", 110.0, 111.0));
+  engine.on_quote("AAPL", top(110.0, 111.0));
   execute(make_order("o-2", "AAPL", side::sell, 10));
-  auto closed = position("AAPL");
+  auto closed = position_of("AAPL");
   EXPECT_EQ(closed.quantity, 0);
   EXPECT_DOUBLE_EQ(closed.realized_pnl, 100.0);
   EXPECT_DOUBLE_EQ(closed.average_price, 0.0);
@@ -337,56 +427,75 @@ TEST_F(engine_test, buy_then_sell_at_a_higher_price_realizes_the_gain) {
 }
 
 TEST_F(engine_test, adding_to_a_position_averages_its_price) {
-  engine.on_book(top("AAPL", 99.0, 100.0));
+  engine.on_quote("AAPL", top(99.0, 100.0));
   execute(make_order("o-1", "AAPL", side::buy, 10));
-  engine.on_book(top("AAPL", 109.0, 110.0));
+  engine.on_quote("AAPL", top(109.0, 110.0));
   execute(make_order("o-2", "AAPL", side::buy, 30));
-  auto p = position("AAPL");
+  auto p = position_of("AAPL");
   EXPECT_EQ(p.quantity, 40);
   EXPECT_DOUBLE_EQ(p.average_price, 107.5);
   EXPECT_DOUBLE_EQ(p.realized_pnl, 0.0);
 }
 
 TEST_F(engine_test, partial_reduction_keeps_the_average_and_realizes_the_closed_part) {
-  engine.on_book(top("AAPL", 99.0, 100.0));
+  engine.on_quote("AAPL", top(99.0, 100.0));
   execute(make_order("o-1", "AAPL", side::buy, 10));
-  engine.on_book(top("AAPL", 95.0, 96.0));
+  engine.on_quote("AAPL", top(95.0, 96.0));
   execute(make_order("o-2", "AAPL", side::sell, 4));
-  auto p = position("AAPL");
+  auto p = position_of("AAPL");
   EXPECT_EQ(p.quantity, 6);
   EXPECT_DOUBLE_EQ(p.average_price, 100.0);
   EXPECT_DOUBLE_EQ(p.realized_pnl, -20.0);
 }
 
 TEST_F(engine_test, reversal_leaves_the_rest_open_at_the_new_price) {
-  engine.on_book(top("AAPL", 99.0, 100.0));
+  engine.on_quote("AAPL", top(99.0, 100.0));
   execute(make_order("o-1", "AAPL", side::buy, 10));
-  engine.on_book(top("AAPL", 105.0, 106.0));
+  engine.on_quote("AAPL", top(105.0, 106.0));
   execute(make_order("o-2", "AAPL", side::sell, 20));
-  auto p = position("AAPL");
+  auto p = position_of("AAPL");
   EXPECT_EQ(p.quantity, -10);
   EXPECT_DOUBLE_EQ(p.average_price, 105.0);
   EXPECT_DOUBLE_EQ(p.realized_pnl, 50.0);
 }
 
 TEST_F(engine_test, short_covered_lower_realizes_the_gain) {
-  engine.on_book(top("AAPL", 100.0, 101.0));
+  engine.on_quote("AAPL", top(100.0, 101.0));
   execute(make_order("o-1", "AAPL", side::sell, 10));
-  engine.on_book(top("AAPL", 89.0, 90.0));
+  engine.on_quote("AAPL", top(89.0, 90.0));
   execute(make_order("o-2", "AAPL", side::buy, 10));
-  auto p = position("AAPL");
+  auto p = position_of("AAPL");
   EXPECT_EQ(p.quantity, 0);
   EXPECT_DOUBLE_EQ(p.realized_pnl, 100.0);
 }
 
 TEST_F(engine_test, positions_are_kept_per_symbol) {
-  engine.on_book(top("AAPL", 99.0, 100.0));
-  engine.on_book(top("MSFT", 329.0, 330.0));
+  engine.on_quote("AAPL", top(99.0, 100.0));
+  engine.on_quote("MSFT", top(329.0, 330.0));
   execute(make_order("o-1", "AAPL", side::buy, 10));
   execute(make_order("o-2", "MSFT", side::sell, 3));
-  EXPECT_EQ(position("AAPL").quantity, 10);
-  EXPECT_EQ(position("MSFT").quantity, -3);
-  EXPECT_DOUBLE_EQ(position("MSFT").average_price, 329.0);
+  EXPECT_EQ(position_of("AAPL").quantity, 10);
+  EXPECT_EQ(position_of("MSFT").quantity, -3);
+  EXPECT_DOUBLE_EQ(position_of("MSFT").average_price, 329.0);
+  // positions() lists each symbol that had a fill, in symbol order.
+  auto all = engine.positions();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].symbol, "AAPL");
+  EXPECT_EQ(all[1].symbol, "MSFT");
+}
+
+TEST_F(engine_test, positions_list_no_symbol_without_a_fill) {
+  EXPECT_TRUE(engine.positions().empty());
+  engine.on_quote("AAPL", top(99.0, 100.0));
+  execute(make_order("o-1", "AAPL", side::buy, 0)); // rejected
+  execute(make_order("o-2", "MSFT", side::buy, 1)); // no live book: rejected
+  EXPECT_TRUE(engine.positions().empty());
+  execute(make_order("o-3", "AAPL", side::buy, 2));
+  auto all = engine.positions();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].symbol, "AAPL");
+  EXPECT_EQ(all[0].quantity, 2);
+  EXPECT_DOUBLE_EQ(all[0].last_price, 100.0);
 }
 
 } // namespace trading
@@ -401,12 +510,8 @@ TEST(OmsEngineMalformedInput, NonUtf8IdsAndSymbolsAreRejectedAndLoggedNotThrown)
   auto path = dir.file("trades.log");
   append_log log{path};
   oms_metrics metrics;
-  execution_engine engine{{"AAPL"}, 1000, 1, log, metrics};
-  book_update top;
-  top.symbol = "AAPL";
-  top.bid = to_price(99.0);
-  top.ask = to_price(100.0);
-  engine.on_book(top);
+  execution_engine engine{{"AAPL"}, 1000, dedup_window, 1, log, metrics};
+  engine.on_quote("AAPL", top(99.0, 100.0));
   order bad_symbol;
   bad_symbol.order_id = "o-1";
   bad_symbol.symbol = "AA\xff\xfe";

@@ -1,14 +1,14 @@
 // The strategy actor in book_source = "actor" mode, driven by a scoped_actor that
 // stands in for the OMS (and the book and news feed): which orders it sends,
 // that it holds back while one is outstanding, how fills and rejects move its
-// position, and how it stops.
+// position, how it drains and stops, and how it treats messages it must not obey
+// (private ones from outside its node) or does not understand.
 #include "actors/append_log.hpp"
-#include "actors/metrics.hpp"
 #include "actors/strategy.hpp"
 #include "messages/atoms.hpp"
+#include "messages/interfaces.hpp"
 #include "messages/json.hpp"
 #include "messages/type_ids.hpp"
-#include "nodes/config.hpp"
 
 #include "caf/all.hpp"
 
@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -53,20 +54,34 @@ news market_news(std::int32_t sentiment, const std::string& symbol = "") {
   return n;
 }
 
-book_update update_at(const std::string& symbol, double last) {
+/// A tick as the book republishes it (book_received_ns set).
+tick update_at(const std::string& symbol, double last) {
   static std::uint64_t sequence = 0;
-  book_update u;
+  tick u;
   u.symbol = symbol;
-  u.last = to_price(last);
-  u.bid = to_price(last - 0.01);
-  u.ask = to_price(last + 0.01);
-  u.bid_size = 100;
-  u.ask_size = 100;
+  u.top.last = to_price(last);
+  u.top.bid = to_price(last - 0.01);
+  u.top.ask = to_price(last + 0.01);
+  u.top.bid_size = 100;
+  u.top.ask_size = 100;
   u.feed_incarnation = 1;
-  u.feed_sequence = ++sequence;
-  u.tick_created_ns = mono_ns();
-  u.book_received_ns = u.tick_created_ns + 1;
+  u.sequence = ++sequence;
+  u.created_ns = mono_ns();
+  u.book_received_ns = u.created_ns + 1;
   return u;
+}
+
+/// Polls `condition` until it holds or `patience` passed; true if it held. (For
+/// counters the strategy's own thread bumps: a generous bound, no fixed sleep.)
+template <class Condition>
+bool eventually(Condition condition) {
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
 }
 
 execution_report outcome_of(const order& o, exec_status status,
@@ -98,19 +113,19 @@ protected:
   }
 
   /// Spawns the strategy for AAPL and MSFT (windows 2/4, quantity 10) and hands
-  /// it `self` as its OMS.
+  /// it `self` as its OMS (from an actor of its own node, as its node does).
   void start(std::int64_t drain_timeout_ms = 2000,
              std::int64_t order_timeout_ms = 600'000) {
-    strategy_section settings;
+    strategy_settings settings;
     settings.book_source = "actor";
     settings.short_window = 2;
     settings.long_window = 4;
     settings.quantity = 10;
     settings.order_timeout_ms = order_timeout_ms; // default: never in a test
-    strategy = spawn_strategy(sys, settings, book_section{}, {"AAPL", "MSFT"},
-                              orders_log, metrics, drain_timeout_ms);
-    caf::anon_send(strategy, peer_atom::value, role::oms,
-                   caf::actor_cast<caf::actor>(self));
+    settings.instruments = {"AAPL", "MSFT"};
+    settings.drain_timeout_ms = drain_timeout_ms;
+    strategy = spawn_strategy(sys, settings, orders_log, metrics);
+    self->send(strategy, peer_atom::value, caf::actor_cast<order_entry_actor>(self));
   }
 
   template <class T>
@@ -154,6 +169,15 @@ protected:
     return down;
   }
 
+  /// Sends news and waits until the strategy has handled it: everything sent to
+  /// the strategy from this thread before it has been handled too (a mailbox is
+  /// FIFO). False if it was not handled within the patience.
+  bool sync() {
+    auto before = metrics.news_in.get();
+    send(market_news(50, "SYNC")); // a symbol it does not trade: changes nothing
+    return eventually([&] { return metrics.news_in.get() > before; });
+  }
+
   /// Whether another order is already waiting in `self`'s mailbox.
   bool order_pending() {
     auto got = false;
@@ -195,9 +219,9 @@ TEST_F(strategy_test, rising_prices_with_positive_news_send_one_buy_of_the_quant
   EXPECT_EQ(o->symbol, "AAPL");
   EXPECT_EQ(o->dir, side::buy);
   EXPECT_EQ(o->quantity, 10);
-  EXPECT_EQ(o->limit_price, trigger.ask); // BUY at the ask it saw
+  EXPECT_EQ(o->limit_price, trigger.top.ask); // BUY at the ask it saw
   EXPECT_FALSE(o->order_id.empty());
-  EXPECT_EQ(o->tick_created_ns, trigger.tick_created_ns);
+  EXPECT_EQ(o->tick_created_ns, trigger.created_ns);
   EXPECT_EQ(o->book_received_ns, trigger.book_received_ns);
   EXPECT_GE(o->strategy_seen_ns, trigger.book_received_ns);
   EXPECT_NEAR(static_cast<double>(o->timestamp_ns), static_cast<double>(wall_ns()),
@@ -225,7 +249,7 @@ TEST_F(strategy_test, holds_back_while_an_order_is_outstanding_and_reverses_with
   EXPECT_EQ(sell->symbol, "AAPL");
   EXPECT_EQ(sell->dir, side::sell);
   EXPECT_EQ(sell->quantity, 20); // from +10 to -10
-  EXPECT_EQ(sell->limit_price, trigger.bid); // SELL at the bid it saw
+  EXPECT_EQ(sell->limit_price, trigger.top.bid); // SELL at the bid it saw
   EXPECT_NE(sell->order_id, buy->order_id);
   send(outcome_of(*sell, exec_status::filled));
   ASSERT_TRUE(stop());
@@ -283,7 +307,7 @@ TEST_F(strategy_test, rejected_reversal_keeps_the_long_position_and_retries_the_
   ASSERT_TRUE(sell);
   EXPECT_EQ(sell->dir, side::sell);
   EXPECT_EQ(sell->quantity, 20);
-  send(outcome_of(*sell, exec_status::rejected, "no price yet for AAPL"));
+  send(outcome_of(*sell, exec_status::rejected, "no live book for AAPL"));
   send_prices("AAPL", {85});
   auto again = next_order();
   ASSERT_TRUE(again);
@@ -300,7 +324,7 @@ TEST_F(strategy_test, sends_no_order_before_any_news) {
   auto o = next_order();
   ASSERT_TRUE(o);
   // The first order comes from the first price after the news.
-  EXPECT_EQ(o->limit_price, trigger.ask);
+  EXPECT_EQ(o->limit_price, trigger.top.ask);
   EXPECT_EQ(o->dir, side::buy);
 }
 
@@ -351,17 +375,147 @@ TEST_F(strategy_test, stop_replies_true_and_terminates) {
   EXPECT_EQ(metrics.orders_sent.get(), 0u);
 }
 
-TEST_F(strategy_test, stop_gives_up_on_an_unanswered_order_after_the_drain_timeout) {
-  start(100);
+// The drain: with an order in flight, stop is answered only once the order's
+// report came in (not at once, and not at the drain timeout), no new order goes out
+// meanwhile, and the report still counts.
+TEST_F(strategy_test, stop_waits_for_the_report_of_an_order_in_flight) {
+  start(60'000); // a drain timeout far beyond the patience: only the report ends it
   send(market_news(75));
   send_prices("AAPL", {100, 101, 102, 105});
   auto o = next_order();
   ASSERT_TRUE(o);
-  // Never answered: the drain ends at its 100 ms bound.
+  // The stop goes out now; its reply is collected later from `stopper`'s mailbox.
+  caf::scoped_actor stopper{sys};
+  auto stopping = stopper->request(strategy, patience, stop_atom::value);
+  const char* quit = "the strategy handles nothing after the stop: it quit at once "
+                     "instead of draining";
+  ASSERT_TRUE(sync()) << quit;
+  // While draining, prices that would make an MSFT order make none.
+  send_prices("MSFT", {300, 301, 302, 305});
+  ASSERT_TRUE(sync()) << quit;
+  EXPECT_FALSE(order_pending()) << "an order went out while draining";
+  // Make sure its periodic check (every 10 ms, where it answers a finished drain)
+  // ran after the stop: a handled message more than 10 ms after the stop proves
+  // the check ran after it, and a second one that the first's loop round ended.
+  auto stop_seen = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() < stop_seen + std::chrono::milliseconds(20))
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_TRUE(sync()) << quit;
+  ASSERT_TRUE(sync()) << quit;
+  EXPECT_TRUE(stopper->mailbox().empty())
+    << "stop was answered while an order was still in flight";
+  // The report ends the drain.
+  send(outcome_of(*o, exec_status::filled));
+  auto replied = false;
+  std::string failure;
+  stopping.receive([&](bool ok) { replied = ok; },
+                   [&](caf::error& err) { failure = sys.render(err); });
+  ASSERT_TRUE(replied) << "no stop reply after the report: " << failure;
+  ASSERT_TRUE(await_termination());
+  EXPECT_EQ(metrics.fills.get(), 1u) << "the report in the drain was not counted";
+  EXPECT_EQ(metrics.orders_sent.get(), 1u);
+  EXPECT_EQ(metrics.outcome_unknown.get(), 0u);
+  EXPECT_EQ(logged_orders().size(), 1u);
+}
+
+TEST_F(strategy_test, stop_gives_up_on_an_unanswered_order_after_the_drain_timeout) {
+  constexpr auto drain_timeout = std::chrono::milliseconds(300);
+  start(drain_timeout.count());
+  send(market_news(75));
+  send_prices("AAPL", {100, 101, 102, 105});
+  auto o = next_order();
+  ASSERT_TRUE(o);
+  // Never answered: the drain ends at its bound, not before (the strategy starts
+  // its clock when it handles the stop, after this).
+  auto sent = std::chrono::steady_clock::now();
   ASSERT_TRUE(stop());
+  auto waited = std::chrono::steady_clock::now() - sent;
+  EXPECT_GE(waited, drain_timeout) << "stop was answered before the drain timeout";
+  EXPECT_LT(waited, patience);
   ASSERT_TRUE(await_termination());
   EXPECT_EQ(metrics.orders_sent.get(), 1u);
+  EXPECT_EQ(metrics.fills.get(), 0u);
   EXPECT_EQ(logged_orders().size(), 1u);
+}
+
+TEST_F(strategy_test, stop_without_an_order_in_flight_does_not_wait_for_the_drain_timeout) {
+  start(60'000);
+  send(market_news(75));
+  send_prices("AAPL", {100, 101, 102, 105});
+  auto o = next_order();
+  ASSERT_TRUE(o);
+  send(outcome_of(*o, exec_status::filled));
+  ASSERT_TRUE(stop()) << "stop waited although nothing was in flight";
+  ASSERT_TRUE(await_termination());
+  EXPECT_EQ(metrics.fills.get(), 1u);
+}
+
+// -- messages it must not obey or does not understand ----------------------------
+
+TEST_F(strategy_test, messages_it_does_not_understand_are_dropped_and_counted) {
+  start();
+  order wrong_way; // it sends orders, it never takes one
+  wrong_way.order_id = "o-1";
+  wrong_way.symbol = "AAPL";
+  wrong_way.quantity = 10;
+  self->send(strategy, std::string{"hello"});
+  self->send(strategy, std::int32_t{42});
+  self->send(strategy, wrong_way);
+  self->send(strategy, std::string{"two"}, std::int32_t{2});
+  caf::anon_send(strategy, 3.5);
+  ASSERT_TRUE(eventually([&] { return metrics.guard.dropped.get() >= 5; }))
+    << "dropped: " << metrics.guard.dropped.get();
+  // It keeps working: news, prices, an order, a report, and stop.
+  send(market_news(75));
+  send_prices("AAPL", {100, 101, 102, 105});
+  auto o = next_order();
+  ASSERT_TRUE(o) << "no order after the unknown messages";
+  EXPECT_EQ(o->dir, side::buy);
+  send(outcome_of(*o, exec_status::filled));
+  ASSERT_TRUE(stop());
+  ASSERT_TRUE(await_termination());
+  EXPECT_EQ(metrics.guard.dropped.get(), 5u);
+  EXPECT_EQ(metrics.guard.refused.get(), 0u);
+  EXPECT_EQ(metrics.news_in.get(), 1u);
+  EXPECT_EQ(metrics.fills.get(), 1u);
+}
+
+TEST_F(strategy_test, stop_from_an_anonymous_sender_is_refused_and_it_keeps_running) {
+  start();
+  caf::anon_send(strategy, stop_atom::value);
+  ASSERT_TRUE(eventually([&] { return metrics.guard.refused.get() >= 1; }))
+    << "the anonymous stop was not refused";
+  // Still trading: a draining strategy would send no order.
+  send(market_news(75));
+  send_prices("AAPL", {100, 101, 102, 105});
+  auto o = next_order();
+  ASSERT_TRUE(o) << "no order after the refused stop";
+  send(outcome_of(*o, exec_status::filled));
+  ASSERT_TRUE(sync());
+  EXPECT_EQ(metrics.fills.get(), 1u);
+  // A stop from an actor of its own node is obeyed.
+  ASSERT_TRUE(stop());
+  ASSERT_TRUE(await_termination());
+  EXPECT_EQ(metrics.guard.refused.get(), 1u);
+  EXPECT_EQ(metrics.guard.dropped.get(), 0u);
+}
+
+TEST_F(strategy_test, hand_over_from_an_anonymous_sender_is_refused) {
+  start();
+  caf::scoped_actor intruder{sys};
+  caf::anon_send(strategy, peer_atom::value, caf::actor_cast<order_entry_actor>(intruder));
+  ASSERT_TRUE(eventually([&] { return metrics.guard.refused.get() >= 1; }))
+    << "the anonymous hand-over was not refused";
+  // Orders still go to the OMS its node handed over.
+  send(market_news(75));
+  send_prices("AAPL", {100, 101, 102, 105});
+  auto o = next_order();
+  ASSERT_TRUE(o) << "the order did not come to the node's OMS";
+  auto stolen = false;
+  intruder->receive([&](order&) { stolen = true; },
+                    caf::after(std::chrono::seconds(0)) >> [] {});
+  EXPECT_FALSE(stolen);
+  EXPECT_EQ(metrics.guard.refused.get(), 1u);
 }
 
 TEST_F(strategy_test, exit_message_terminates_it) {

@@ -4,6 +4,7 @@ Every wait polls its condition with a generous bound; nothing sleeps a fixed tim
 and then asserts. Each test gets its own directory, ports, segment and log names,
 so tests can run in parallel.
 """
+import errno
 import json
 import os
 import signal
@@ -91,6 +92,100 @@ class Node:
         """SIGTERM and the exit code (the clean shutdown path)."""
         self.signal(signal.SIGTERM)
         return self.wait(timeout)
+
+
+# -- holding a node at a line of its stdout ---------------------------------------
+
+FILLER = b"\0"  # never in a node's output (HeldNode)
+
+
+def blocked_writing_a_pipe(pid):
+    """Whether a thread of `pid` sleeps in write(2) to a full pipe or FIFO."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return False
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/wchan") as f:
+                wchan = f.read()
+        except OSError:
+            continue
+        if "pipe_write" in wchan or wchan == "pipe_wait":
+            return True
+    return False
+
+
+class HeldNode(Node):
+    """A node whose stdout goes through a FIFO the test can fill (hold) and
+    drain (release); what it wrote is copied to the usual .out file."""
+
+    held = False
+
+    def start(self):
+        self.runs += 1
+        self.out_path = os.path.join(self.workdir, f"{self.name}.{self.runs}.out")
+        self.err_path = os.path.join(self.workdir, f"{self.name}.{self.runs}.err")
+        fifo = os.path.join(self.workdir, f"{self.name}.{self.runs}.fifo")
+        os.mkfifo(fifo)
+        # Separate open file descriptions: O_NONBLOCK here does not make the
+        # node's own (blocking) handle non-blocking.
+        self.reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        self.filler = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        open(self.out_path, "wb").close()
+        self.proc = start_node(self.config, self.overrides, self.duration,
+                               fifo, self.err_path, cwd=self.workdir)
+        return self
+
+    def close(self):
+        for fd in (self.reader, self.filler):
+            os.close(fd)
+
+    def pump(self):
+        """Copies what the node wrote so far (not while it is held)."""
+        if self.held:
+            return
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(self.reader, 65536)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        data = b"".join(chunks).replace(FILLER, b"")
+        if data:
+            with open(self.out_path, "ab") as f:
+                f.write(data)
+
+    def output(self):
+        self.pump()
+        return super().output()
+
+    def hold(self):
+        """Fills the FIFO: the node's next line to stdout blocks in write(2)."""
+        self.pump()
+        self.held = True
+        for size in (4096, 1):
+            while True:
+                try:
+                    os.write(self.filler, FILLER * size)
+                except OSError as e:
+                    if e.errno != errno.EAGAIN:
+                        raise
+                    break
+
+    def wait_held(self, timeout):
+        wait_for(lambda: not self.alive() or blocked_writing_a_pipe(self.proc.pid),
+                 timeout, f"{self.name} to block writing its stdout")
+        if not self.alive():
+            raise AssertionError(f"{self.name} exited before the test could hold it:\n"
+                                 + self.output())
+
+    def release(self):
+        self.held = False
+        self.pump()
 
 
 class NodeTest(unittest.TestCase):

@@ -13,13 +13,17 @@ class AllInOneTest(NodeTest):
         return [*self.private(), *FAST, *extra]
 
     def test_duration_run_trades_logs_and_removes_its_segment(self):
-        node = self.node("aio", CONFIG, self.sets(), duration=8).start()
+        # The duration only ends the run; the fill is waited for (its deadline
+        # well inside the duration), not assumed to have happened by the end.
+        node = self.node("aio", CONFIG, self.sets(), duration=15).start()
         wait_for(self.segment_exists, 10, "the shm segment to appear")
-        self.assertEqual(node.wait(30), 0, node.output())
+        self.wait_for_fills(1, timeout=12)
+        self.assertEqual(node.wait(15 + 30), 0, node.output())
         self.assertFalse(self.segment_exists(), "segment left behind")
         self.assertGreaterEqual(len(self.fills()), 1, "no FILLED line")
         self.assert_logs_consistent()
         out = node.output()
+        self.assertIn("duration reached: shutting down", out)
         self.assertIn("summary:", out)
         self.assertIn("tick-to-trade:", out)
 
@@ -39,10 +43,13 @@ class AllInOneTest(NodeTest):
         self.assert_logs_consistent()
 
     def test_stats_line_every_second(self):
-        node = self.node("aio", CONFIG, self.sets(), duration=3.5).start()
-        self.assertEqual(node.wait(20), 0)
-        lines = [l for l in node.output().splitlines() if "s | feed ticks" in l]
-        self.assertGreaterEqual(len(lines), 3, node.output())
+        node = self.node("aio", CONFIG, self.sets()).start()
+
+        def stats_lines():
+            return [l for l in node.output().splitlines() if "s | feed ticks" in l]
+        wait_for(lambda: len(stats_lines()) >= 3, 20, "three stats lines")
+        self.assertEqual(node.stop(), 0, node.output())
+        self.assertGreaterEqual(len(stats_lines()), 3, node.output())
 
     def test_log_is_appended_not_truncated(self):
         with open(self.trades, "w") as f:

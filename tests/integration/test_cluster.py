@@ -1,12 +1,10 @@
 """The cluster's normal life: start in any order, trade, shut down cleanly."""
 import os
+import signal
 import subprocess
-import sys
 import unittest
 
 from cluster import ClusterTest
-from harness import FAST
-from trading_procs import ROOT
 
 
 class ClusterFlowTest(ClusterTest):
@@ -39,7 +37,9 @@ class ClusterFlowTest(ClusterTest):
         self.start_all()
         self.wait_for_fills(1)
         self.wait_output("strategy", "| peers 2/2")
-        self.assertIn("msgs in", self.cluster["book"].output())
+        # The book's first stats line comes a second after its start, maybe
+        # after the first fill: waited for, not assumed.
+        self.wait_output("book", "msgs in")
         self.stop_all()
 
     def test_port_in_use_is_fatal_and_named(self):
@@ -73,21 +73,37 @@ class ClusterFlowTest(ClusterTest):
             foreign.wait()
 
     def test_launcher_runs_the_cluster_and_sums_it_up(self):
-        ports = ",".join(str(self.ports[r]) for r in ("feeds", "book", "strategy", "oms"))
-        sets = sum((["--set", s] for s in [*self.private(), *FAST]), [])
-        run = subprocess.run(
-            [sys.executable, os.path.join(ROOT, "scripts", "cluster"), "--duration", "4",
-             "--log-dir", os.path.join(self.dir, "logs"), "--ports", ports, *sets],
-            capture_output=True, text=True, timeout=60)
-        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
-        self.assertIn("cluster summary:", run.stdout)
-        self.assertRegex(run.stdout, r"[1-9]\d* filled")
+        launcher = self.launcher()
+        self.wait_for_fills(1)
+        launcher.send_signal(signal.SIGINT)  # Ctrl-C
+        code, out = self.wait_launcher(launcher)
+        self.assertEqual(code, 0, out)
+        self.assertIn("cluster summary:", out)
+        self.assertRegex(out, r"[1-9]\d* filled")
         for role in ("feeds", "book", "strategy", "oms"):
-            self.assertRegex(run.stdout, rf"{role} +exit 0 +reconnects 0")
+            self.assertRegex(out, rf"{role} +exit 0 +reconnects 0")
         # stdout and stderr share each node's log without overwriting each other.
-        log = open(os.path.join(self.dir, "logs", "strategy.log")).read()
+        log = self.node_log("strategy")
         self.assertIn("strategy: attached to shm segment", log)  # stderr
         self.assertRegex(log, r"\n\[strategy\] summary: ")  # stdout, whole line
+        self.assertFalse(self.segment_exists(), "the book's segment was left behind")
+        self.assert_logs_consistent()
+
+    def test_launcher_duration_stops_each_node_with_one_sigterm(self):
+        # The launcher keeps the clock: its nodes get no --duration, so none is
+        # signalled while it is shutting down by itself (defect 1).
+        code, out = self.wait_launcher(self.launcher("--duration", "3"))
+        self.assertEqual(code, 0, out)
+        self.assertIn("running for 3 s", out)
+        self.assertIn("cluster summary:", out)
+        for role in ("feeds", "book", "strategy", "oms"):
+            self.assertRegex(out, rf"{role} +exit 0 +reconnects 0")
+            log = self.node_log(role)
+            self.assertEqual(log.count("received SIGTERM: shutting down"), 1, log)
+            self.assertNotIn("duration reached", log)
+            self.assertRegex(log, rf"\n\[{role}\] summary: ")
+        self.assertFalse(self.segment_exists(), "the book's segment was left behind")
+        self.assert_logs_consistent()
 
 
 if __name__ == "__main__":

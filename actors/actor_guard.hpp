@@ -1,0 +1,90 @@
+// Keeps an actor's private messages private and its mailbox clean: a private
+// message (stop, timer, peer hand-over) is obeyed only from the actor itself or its
+// own node, and a message the actor does not understand is dropped. Both are
+// counted and logged once per interval. Included by actor sources only (CAF).
+#pragma once
+
+#include <string>
+
+#include "caf/actor_control_block.hpp"
+#include "caf/message_view.hpp"
+#include "caf/node_id.hpp"
+#include "caf/scheduled_actor.hpp"
+
+#include "actors/counter.hpp"
+#include "actors/diagnostics.hpp"
+#include "messages/types.hpp"
+
+namespace trading {
+
+class actor_guard {
+public:
+  actor_guard(const char* who, guard_metrics& metrics)
+    : who_(who), metrics_(&metrics) {
+  }
+
+  /// True if the current message comes from an actor of this node (the node's
+  /// own code, a peer link, the actor itself); else counts and logs a refusal.
+  template <class Self>
+  bool private_ok(Self* self, const char* what) {
+    auto& sender = self->current_sender();
+    if (sender && sender->node() == self->node())
+      return true;
+    refuse(what, sender ? "node " + to_string(sender->node()) : "an anonymous sender");
+    return false;
+  }
+
+  /// True if the current message comes from the actor itself (its timers).
+  template <class Self>
+  bool self_ok(Self* self, const char* what) {
+    if (self->current_sender() == self->ctrl())
+      return true;
+    auto& sender = self->current_sender();
+    refuse(what, sender ? "actor " + std::to_string(sender->id()) + " on node "
+                            + to_string(sender->node())
+                        : "an anonymous sender");
+    return false;
+  }
+
+  /// Installs the handler that drops (counts, logs) what matches nothing.
+  void drop_unknown(caf::scheduled_actor* self) {
+    self->set_default_handler(
+      [this](caf::scheduled_actor* s, caf::message_view& x) {
+        note_dropped(x.content().stringify());
+        return caf::drop(s, x);
+      });
+  }
+
+  /// For blocking actors, which have no default handler: call from a catch-all.
+  void note_dropped(const std::string& what) {
+    metrics_->dropped.add();
+    limiter_.log(log_level::warn, who_,
+                 "dropped a message it does not understand: " + shorten(what),
+                 mono_ns());
+  }
+
+  void flush() {
+    limiter_.flush(mono_ns());
+  }
+
+private:
+  static std::string shorten(std::string text) {
+    constexpr std::size_t max = 120;
+    if (text.size() > max)
+      text = text.substr(0, max) + "...";
+    return text;
+  }
+
+  void refuse(const char* what, const std::string& from) {
+    metrics_->refused.add();
+    limiter_.log(log_level::warn, who_,
+                 std::string{"refused a private '"} + what + "' message from " + from,
+                 mono_ns());
+  }
+
+  const char* who_;
+  guard_metrics* metrics_;
+  log_limiter limiter_;
+};
+
+} // namespace trading

@@ -1,0 +1,34 @@
+// Everything a node counts: one block per role's actor (each declared beside its
+// actor) and the node's own peer links. The actors write their blocks; the node's
+// main thread reads them for the stats line, the summary and the results file.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "actors/news_feed.hpp"
+#include "actors/oms.hpp"
+#include "actors/price_feed.hpp"
+#include "actors/strategy.hpp"
+#include "actors/top_of_book.hpp"
+
+namespace trading {
+
+/// Shared by all of a node's peer links, so these take read-modify-writes.
+struct link_metrics {
+  std::atomic<std::int64_t> expected{0};  // remote streams this node needs
+  std::atomic<std::int64_t> connected{0}; // of which handed over now
+  std::atomic<std::uint64_t> reconnects{0};
+  std::atomic<std::uint64_t> losses{0};   // peers lost (died, hung, closed)
+};
+
+struct node_metrics {
+  price_feed_metrics price_feed;
+  news_feed_metrics news_feed;
+  top_of_book_metrics book;
+  strategy_metrics strategy;
+  oms_metrics oms;
+  link_metrics links;
+};
+
+} // namespace trading

@@ -1,0 +1,162 @@
+#include "nodes/roles.hpp"
+
+#include <array>
+
+#include "caf/actor.hpp"
+
+#include "actors/append_log.hpp"
+#include "actors/diagnostics.hpp"
+#include "nodes/config.hpp"
+#include "nodes/topology.hpp"
+#include "shm/book_segment.hpp"
+
+namespace trading {
+
+namespace {
+
+using counters = std::vector<std::pair<const char*, std::uint64_t>>;
+
+// -- price_feed ------------------------------------------------------------------
+
+const role_adapter price_feed_role{
+  [](caf::actor_system& sys, const node_config& cfg, node_resources&,
+     node_metrics& m) { return spawn_price_feed(sys, cfg.price_feed, m.price_feed); },
+  [](std::ostream& os, const node_metrics& m) {
+    os << " | feed ticks " << m.price_feed.ticks_sent.get();
+  },
+  [](const node_metrics& m) {
+    return std::make_pair(std::uint64_t{0}, m.price_feed.messages_out.get());
+  },
+  [](const node_metrics& m) {
+    return counters{{"feed_ticks", m.price_feed.ticks_sent.get()}};
+  },
+  [](const node_metrics& m) {
+    return counters{{"feed_ticks", m.price_feed.ticks_sent.get()}};
+  },
+  [](const node_metrics& m) -> const guard_metrics& { return m.price_feed.guard; },
+};
+
+// -- news_feed -------------------------------------------------------------------
+
+const role_adapter news_feed_role{
+  [](caf::actor_system& sys, const node_config& cfg, node_resources&,
+     node_metrics& m) { return spawn_news_feed(sys, cfg.news_feed, m.news_feed); },
+  [](std::ostream& os, const node_metrics& m) {
+    os << " | news " << m.news_feed.news_sent.get();
+  },
+  [](const node_metrics& m) {
+    return std::make_pair(std::uint64_t{0}, m.news_feed.messages_out.get());
+  },
+  [](const node_metrics&) { return counters{}; },
+  [](const node_metrics&) { return counters{}; },
+  [](const node_metrics& m) -> const guard_metrics& { return m.news_feed.guard; },
+};
+
+// -- book ------------------------------------------------------------------------
+
+const role_adapter book_role{
+  [](caf::actor_system& sys, const node_config& cfg, node_resources& res,
+     node_metrics& m) {
+    return spawn_top_of_book(sys, cfg.book, res.segment, m.book, res.on_segment_lost);
+  },
+  [](std::ostream& os, const node_metrics& m) {
+    auto& b = m.book;
+    os << " | book ticks " << b.ticks_in.get() << " shm " << b.shm_writes.get()
+       << " gaps " << b.gaps.get() << " resets " << b.resets.get() << " skipped "
+       << b.skipped.get();
+  },
+  [](const node_metrics& m) {
+    return std::make_pair(m.book.ticks_in.get(), m.book.updates_out.get());
+  },
+  [](const node_metrics& m) {
+    return counters{{"book_ticks", m.book.ticks_in.get()}, {"gaps", m.book.gaps.get()}};
+  },
+  [](const node_metrics& m) { return counters{{"book_ticks", m.book.ticks_in.get()}}; },
+  [](const node_metrics& m) -> const guard_metrics& { return m.book.guard; },
+};
+
+// -- strategy --------------------------------------------------------------------
+
+const role_adapter strategy_role{
+  [](caf::actor_system& sys, const node_config& cfg, node_resources& res,
+     node_metrics& m) {
+    return spawn_strategy(sys, cfg.strategy, *res.orders_log, m.strategy);
+  },
+  [](std::ostream& os, const node_metrics& m) {
+    auto& s = m.strategy;
+    os << " | strategy prices " << s.book_events.get() << " sentiment "
+       << s.sentiment.load() << " orders " << s.orders_sent.get() << " fills "
+       << s.fills.get() << " rejects " << s.rejects.get() << " unknown "
+       << s.outcome_unknown.get();
+  },
+  [](const node_metrics& m) {
+    return std::make_pair(m.strategy.messages_in.get(), m.strategy.orders_sent.get());
+  },
+  [](const node_metrics& m) {
+    return counters{{"strategy_prices", m.strategy.book_events.get()},
+                    {"orders", m.strategy.orders_sent.get()},
+                    {"outcome_unknown", m.strategy.outcome_unknown.get()}};
+  },
+  [](const node_metrics& m) {
+    return counters{{"strategy_prices", m.strategy.book_events.get()},
+                    {"orders", m.strategy.orders_sent.get()}};
+  },
+  [](const node_metrics& m) -> const guard_metrics& { return m.strategy.guard; },
+};
+
+// -- oms -------------------------------------------------------------------------
+
+const role_adapter oms_role{
+  [](caf::actor_system& sys, const node_config& cfg, node_resources& res,
+     node_metrics& m) { return spawn_oms(sys, cfg.oms, *res.trades_log, m.oms); },
+  [](std::ostream& os, const node_metrics& m) {
+    auto& o = m.oms;
+    os << " | oms orders " << o.orders_in.get() << " fills " << o.fills.get()
+       << " rejects " << o.rejects.get() << " dup " << o.duplicates.get();
+  },
+  [](const node_metrics& m) {
+    return std::make_pair(m.oms.orders_in.get() + m.oms.book_updates_in.get(),
+                          m.oms.fills.get() + m.oms.rejects.get());
+  },
+  [](const node_metrics& m) {
+    return counters{{"fills", m.oms.fills.get()}, {"rejects", m.oms.rejects.get()}};
+  },
+  [](const node_metrics&) { return counters{}; },
+  [](const node_metrics& m) -> const guard_metrics& { return m.oms.guard; },
+};
+
+// One adapter per role, in the topology's order.
+const std::array<const role_adapter*, 5> adapters{
+  &price_feed_role, &news_feed_role, &book_role, &strategy_role, &oms_role};
+static_assert(adapters.size() == topology::roles.size(),
+              "every role of the topology needs its adapter here");
+static_assert(topology::role_index("price_feed") == 0
+                && topology::role_index("news_feed") == 1
+                && topology::role_index("book") == 2
+                && topology::role_index("strategy") == 3
+                && topology::role_index("oms") == 4,
+              "the adapters follow the topology's order");
+
+} // namespace
+
+const role_adapter& adapter_of(std::size_t role_index) {
+  return *adapters.at(role_index);
+}
+
+node_resources open_resources(const node_config& cfg) {
+  node_resources r;
+  if (cfg.hosts("book")) {
+    r.segment = std::make_shared<shm::segment_writer>(cfg.book.shm_name,
+                                                      cfg.price_feed.instruments);
+    if (r.segment->replaced_stale())
+      log_warn("node", "replaced a stale shm segment " + cfg.book.shm_name
+                         + " left by a dead writer");
+  }
+  if (cfg.hosts("oms"))
+    r.trades_log = std::make_unique<append_log>(cfg.oms.trades_log);
+  if (cfg.hosts("strategy"))
+    r.orders_log = std::make_unique<append_log>(cfg.strategy.orders_log);
+  return r;
+}
+
+} // namespace trading

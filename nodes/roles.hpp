@@ -1,0 +1,57 @@
+// What the node does per role of the topology (nodes/topology.hpp): spawn its
+// actor, and name its counters for the stats line and the results file. One adapter
+// per role, in the topology's order (a static_assert keeps the two in step).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "caf/fwd.hpp"
+
+#include "nodes/node_metrics.hpp"
+
+namespace trading {
+
+struct node_config;
+class append_log;
+
+namespace shm {
+class segment_writer;
+}
+
+/// What must exist before any actor starts; failing here is fatal and clear.
+struct node_resources {
+  std::shared_ptr<shm::segment_writer> segment;
+  std::unique_ptr<append_log> trades_log;
+  std::unique_ptr<append_log> orders_log;
+  void (*on_segment_lost)(const std::string& why) = nullptr;
+};
+
+/// Opens what the hosted roles need; throws std::runtime_error (or the segment's
+/// error) naming the resource.
+node_resources open_resources(const node_config& cfg);
+
+struct role_adapter {
+  /// Spawns the role's actor.
+  caf::actor (*spawn)(caf::actor_system&, const node_config&, node_resources&,
+                      node_metrics&);
+  /// Its part of the stats line, e.g. " | news 14".
+  void (*stats)(std::ostream&, const node_metrics&);
+  /// Messages it took in and sent out (the stats line's "msgs in/out").
+  std::pair<std::uint64_t, std::uint64_t> (*messages)(const node_metrics&);
+  /// Its counters in the results file: (name, value), rates and totals.
+  std::vector<std::pair<const char*, std::uint64_t>> (*totals)(const node_metrics&);
+  /// Counters whose rates the results file reports over the steady window.
+  std::vector<std::pair<const char*, std::uint64_t>> (*rated)(const node_metrics&);
+  /// Private messages it refused and messages it dropped.
+  const guard_metrics& (*guard)(const node_metrics&);
+};
+
+/// The adapter of topology::roles[i].
+const role_adapter& adapter_of(std::size_t role_index);
+
+} // namespace trading

@@ -1,0 +1,92 @@
+#include "nodes/stats.hpp"
+
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+#include "actors/diagnostics.hpp"
+#include "nodes/config.hpp"
+#include "nodes/roles.hpp"
+#include "nodes/topology.hpp"
+
+namespace trading {
+
+namespace {
+
+std::string format_us(std::int64_t ns) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f us", static_cast<double>(ns) / 1000.0);
+  return buf;
+}
+
+} // namespace
+
+std::string stats_line(const node_config& cfg, const node_metrics& m,
+                       double elapsed_s) {
+  std::ostringstream os;
+  char t[32];
+  std::snprintf(t, sizeof t, "%.1fs", elapsed_s);
+  os << t;
+  std::uint64_t in = 0;
+  std::uint64_t out = 0;
+  for (std::size_t i = 0; i < topology::roles.size(); ++i) {
+    auto& adapter = adapter_of(i);
+    if (cfg.hosts(topology::roles[i].name))
+      adapter.stats(os, m);
+    auto [role_in, role_out] = adapter.messages(m);
+    in += role_in;
+    out += role_out;
+  }
+  os << " | msgs in " << in << " out " << out;
+  if (m.links.expected.load() > 0)
+    os << " | peers " << m.links.connected.load() << "/" << m.links.expected.load()
+       << " lost " << m.links.losses.load() << " reconnects "
+       << m.links.reconnects.load();
+  return os.str();
+}
+
+void print_summary(const node_config& cfg, const node_metrics& m,
+                   const std::vector<position>& positions, double elapsed_s) {
+  report("summary: " + stats_line(cfg, m, elapsed_s));
+  if (!cfg.hosts("oms"))
+    return;
+  double total = 0;
+  std::ostringstream os;
+  os << "positions:";
+  for (auto& p : positions) {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, " %s %+" PRId64 " (realized %.2f)",
+                  p.symbol.c_str(), p.quantity, p.realized_pnl);
+    os << buf;
+    total += p.realized_pnl;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "; realized P&L %.2f", total);
+  os << (positions.empty() ? " none" : "") << buf;
+  report(os.str());
+  auto s = summarize(m.oms.tick_to_trade);
+  report("tick-to-trade: " + std::to_string(s.count) + " orders, p50 "
+         + format_us(s.p50) + ", p99 " + format_us(s.p99) + ", max "
+         + format_us(s.max));
+}
+
+std::int64_t resident_kb() {
+  std::ifstream statm{"/proc/self/statm"};
+  std::int64_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+counter_snapshot take_snapshot(const node_metrics& m) {
+  counter_snapshot s;
+  s.at_ns = mono_ns();
+  for (std::size_t i = 0; i < topology::roles.size(); ++i)
+    for (auto& [name, value] : adapter_of(i).rated(m))
+      s.counts[name] = value;
+  s.rss_kb = resident_kb();
+  return s;
+}
+
+} // namespace trading
