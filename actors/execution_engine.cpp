@@ -109,14 +109,16 @@ execution_report execution_engine::execute(const order& x) {
   }
   if (auto err = log_.append(to_log_line(r)); !err.empty()) {
     // Not in the log means not executed: nothing unlogged is ever acknowledged.
+    // Nor is the id remembered, so the same order may be sent again once the
+    // log can take it.
     metrics_.log_failures.add();
     log_error("oms", "trades log: " + err + "; order " + x.order_id + " rejected");
     r.status = exec_status::rejected;
     r.execution_price = no_price;
     r.reason = "trades log unavailable";
-  }
-  if (!x.order_id.empty())
+  } else if (!x.order_id.empty()) {
     seen_order_ids_.insert(x.order_id);
+  }
   if (r.status == exec_status::filled) {
     metrics_.fills.add();
     apply_fill(r);

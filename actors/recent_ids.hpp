@@ -5,7 +5,7 @@
 
 #include <cstddef>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 namespace trading {
@@ -13,11 +13,11 @@ namespace trading {
 class recent_ids {
 public:
   explicit recent_ids(std::size_t capacity) : ring_(capacity) {
-    set_.reserve(capacity);
+    slot_of_.reserve(capacity);
   }
 
   bool contains(const std::string& id) const {
-    return set_.count(id) > 0;
+    return slot_of_.count(id) > 0;
   }
 
   /// Remembers `id` (a no-op if known or at capacity 0); forgets the oldest id
@@ -27,19 +27,25 @@ public:
       return;
     auto& slot = ring_[next_];
     if (!slot.empty())
-      set_.erase(slot);
+      slot_of_.erase(slot);
     slot = id;
-    set_.insert(id);
+    slot_of_.emplace(id, next_);
     next_ = (next_ + 1) % ring_.size();
   }
 
-  /// Forgets `id`; true if it was known. Its ring slot is freed lazily.
+  /// Forgets `id`; true if it was known. Its ring slot is cleared too, so that a
+  /// later insert of the same id is not forgotten when the old slot comes round.
   bool erase(const std::string& id) {
-    return set_.erase(id) > 0;
+    auto i = slot_of_.find(id);
+    if (i == slot_of_.end())
+      return false;
+    ring_[i->second].clear();
+    slot_of_.erase(i);
+    return true;
   }
 
   std::size_t size() const {
-    return set_.size();
+    return slot_of_.size();
   }
 
   std::size_t capacity() const {
@@ -49,7 +55,7 @@ public:
 private:
   std::vector<std::string> ring_; // insertion order; "" = free
   std::size_t next_ = 0;
-  std::unordered_set<std::string> set_;
+  std::unordered_map<std::string, std::size_t> slot_of_; // id -> its ring slot
 };
 
 } // namespace trading

@@ -4,6 +4,7 @@
 #include "actors/append_log.hpp"
 #include "actors/execution_engine.hpp"
 #include "actors/oms.hpp"
+#include "actors/recent_ids.hpp"
 #include "messages/json.hpp"
 
 #include <gtest/gtest.h>
@@ -281,6 +282,25 @@ TEST(dedup_window, remembers_the_last_ids_and_forgets_the_oldest) {
   EXPECT_EQ(find_position(engine, "AAPL").value_or(position{}).quantity, 5);
 }
 
+// An id erased (the strategy's timed-out order whose report came late) and inserted
+// again must live its full window: the slot it held before is not its slot any more.
+TEST(recent_ids, an_erased_then_reinserted_id_outlives_its_old_slot) {
+  recent_ids ids{3};
+  ids.insert("a"); // slot 0
+  EXPECT_TRUE(ids.erase("a"));
+  EXPECT_FALSE(ids.erase("a"));
+  ids.insert("b"); // slot 1
+  ids.insert("a"); // slot 2
+  ids.insert("c"); // slot 0 again, which "a" held first: "a" must survive it
+  EXPECT_TRUE(ids.contains("a"));
+  EXPECT_TRUE(ids.contains("b"));
+  EXPECT_TRUE(ids.contains("c"));
+  EXPECT_EQ(ids.size(), 3u);
+  ids.insert("d"); // slot 1: now "b" is the oldest and goes
+  EXPECT_FALSE(ids.contains("b"));
+  EXPECT_TRUE(ids.contains("a"));
+}
+
 // -- a lost book -----------------------------------------------------------------------
 
 TEST_F(engine_test, cleared_book_rejects_the_next_order_until_a_new_quote) {
@@ -406,6 +426,11 @@ TEST(trades_log, write_failure_rejects_the_order_and_changes_no_position) {
   EXPECT_EQ(metrics.rejects.get(), 1u);
   auto p = find_position(engine, "AAPL");
   EXPECT_TRUE(!p || p->quantity == 0);
+  // An unlogged answer is not remembered: the same order sent again is tried again,
+  // not refused as a duplicate.
+  auto again = engine.execute(make_order("o-1", "AAPL", side::buy, 10));
+  EXPECT_EQ(again.reason, "trades log unavailable");
+  EXPECT_EQ(metrics.duplicates.get(), 0u);
 }
 
 // -- positions and P&L ----------------------------------------------------------------
