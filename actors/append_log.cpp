@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <stdexcept>
 #include <unistd.h>
@@ -19,6 +20,20 @@ append_log::append_log(const std::string& path) : path_(path) {
 append_log::~append_log() {
   if (fd_ >= 0)
     ::close(fd_);
+}
+
+std::string append_log::sync() {
+  if (::fdatasync(fd_) != 0)
+    return "fdatasync of " + path_ + " failed: " + std::strerror(errno);
+  return {};
+}
+
+std::string append_log::lock_exclusive() {
+  if (::flock(fd_, LOCK_EX | LOCK_NB) == 0)
+    return {};
+  if (errno == EWOULDBLOCK)
+    return path_ + " is in use by another process (one writer per journal)";
+  return "cannot lock " + path_ + ": " + std::strerror(errno);
 }
 
 std::string append_log::append(const std::string& line) {

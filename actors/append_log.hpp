@@ -1,6 +1,6 @@
-// An append-only JSON-lines file: each record is one write(2) on an O_APPEND
-// descriptor, so a record is either wholly in the file or not at all, and
-// concurrent writers (several nodes, restarts) never interleave inside a line.
+// An append-only JSON-lines file: each append (one record, or a group of whole
+// records) is one write(2) on an O_APPEND descriptor, so a record is either wholly
+// in the file or not at all, and concurrent writers never interleave inside a line.
 #pragma once
 
 #include <string>
@@ -17,9 +17,19 @@ public:
   append_log(const append_log&) = delete;
   append_log& operator=(const append_log&) = delete;
 
-  /// Appends `line` (which ends in '\n') with one write(2). Returns an empty
-  /// string on success, else the reason (the record is then not in the file).
-  std::string append(const std::string& line);
+  /// Appends `lines` (whole lines, each ending in '\n') with one write(2).
+  /// Returns an empty string on success, else the reason (none of them is then
+  /// in the file).
+  std::string append(const std::string& lines);
+
+  /// fdatasync(2): what was appended survives a crash of the host. Returns an
+  /// empty string on success, else the reason.
+  std::string sync();
+
+  /// Takes an exclusive lock on the file for as long as this object lives (a
+  /// journal has one writer); returns an empty string, or why it cannot (another
+  /// process holds it).
+  std::string lock_exclusive();
 
   const std::string& path() const {
     return path_;

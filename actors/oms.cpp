@@ -1,12 +1,15 @@
 #include "actors/oms.hpp"
 
+#include <chrono>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 
 #include "caf/actor_system.hpp"
 #include "caf/stateful_actor.hpp"
 #include "caf/system_messages.hpp"
 #include "caf/typed_event_based_actor.hpp"
+#include "caf/typed_response_promise.hpp"
 
 #include "actors/actor_guard.hpp"
 #include "actors/append_log.hpp"
@@ -25,13 +28,17 @@ namespace {
 /// stop, the book's hand-over, the positions for the summary.
 using oms_actor = order_entry_actor::extend_with<quote_sink_actor>::extend<
   caf::replies_to<stop_atom>::with<bool>, handover<quote_stream_actor>,
-  caf::replies_to<positions_atom>::with<std::vector<position>>>;
+  caf::replies_to<positions_atom>::with<std::vector<position>>,
+  caf::reacts_to<commit_atom>, caf::reacts_to<timer_atom>>;
+
+/// The most orders answered by one group commit (bounds an answer's wait).
+constexpr std::size_t max_batch = 256;
 
 struct oms_state {
   static inline const char* name = "oms";
 
   oms_metrics* metrics = nullptr;
-  std::optional<execution_engine> engine;
+  std::shared_ptr<execution_engine> engine;
   std::optional<actor_guard> guard;
   // book_source shm: the segment, attached on first need and after a restart.
   std::string shm_name;
@@ -40,6 +47,10 @@ struct oms_state {
   std::optional<log_limiter> book_trouble;
   nanos_t next_check_ns = 0; // of the segment's health (syscalls: not per order)
   bool writer_alive = false;
+  // Group commit: the answers owed for the orders in the engine's batch.
+  std::vector<caf::typed_response_promise<execution_report>> owed;
+  bool commit_sent = false; // a commit message is on its way to us
+  bool sync_timer = false;  // fsync interval: a timer will fdatasync
 };
 
 using self_ptr = oms_actor::stateful_pointer<oms_state>;
@@ -102,17 +113,47 @@ quote current_top(oms_state& st, const std::string& symbol) {
   return e.feed_sequence != 0 ? e.top : quote{};
 }
 
+// Journals the batch with one write, then answers every order in it.
+void commit(self_ptr self) {
+  auto& st = self->state;
+  if (st.engine->pending() == 0)
+    return;
+  auto now = mono_ns();
+  auto& reports = st.engine->commit(now);
+  for (std::size_t i = 0; i < reports.size(); ++i)
+    st.owed[i].deliver(reports[i]);
+  st.owed.clear();
+  if (st.engine->sync_pending() && !st.sync_timer) {
+    st.sync_timer = true;
+    auto due = st.engine->sync_due_ns();
+    self->delayed_send(self, std::chrono::nanoseconds(due > now ? due - now : 0),
+                       timer_atom::value);
+  }
+}
+
+// Commits now if no other message waits (a lone order pays nothing extra), else
+// once the orders already in the mailbox are in the batch: our commit message
+// queues behind them.
+void commit_when_in_hand(self_ptr self) {
+  auto& st = self->state;
+  if (self->mailbox().empty() || st.engine->pending() >= max_batch) {
+    commit(self);
+  } else if (!st.commit_sent) {
+    st.commit_sent = true;
+    self->send(self, commit_atom::value);
+  }
+}
+
 oms_actor::behavior_type oms(self_ptr self, const oms_settings& cfg,
-                             append_log* trades_log, oms_metrics* metrics) {
+                             std::shared_ptr<execution_engine> engine,
+                             oms_metrics* metrics) {
   auto& st = self->state;
   st.metrics = metrics;
   if (cfg.book_source == "shm") {
     st.shm_name = cfg.book_shm_name;
     st.stale_after_ns = cfg.book_stale_after_ms * 1'000'000;
   }
-  st.engine.emplace(cfg.instruments, cfg.max_quantity,
-                    static_cast<std::size_t>(cfg.dedup_window), new_incarnation_id(),
-                    *trades_log, *metrics);
+  st.engine = std::move(engine);
   st.guard.emplace(oms_state::name, metrics->guard);
   st.guard->drop_unknown(self);
   st.book_trouble.emplace();
@@ -122,7 +163,28 @@ oms_actor::behavior_type oms(self_ptr self, const oms_settings& cfg,
       record_latency(*st.metrics, x, mono_ns());
       if (!st.shm_name.empty())
         st.engine->on_quote(x.symbol, current_top(st, x.symbol));
-      return st.engine->execute(x); // rejects bad input, never throws on it
+      st.engine->submit(x); // rejects bad input, never throws on it
+      st.owed.push_back(self->make_response_promise<execution_report>());
+      auto promise = st.owed.back();
+      commit_when_in_hand(self);
+      return promise;
+    },
+    [self](positions_atom, const std::string& account) {
+      commit(self); // the answer includes every order before it
+      return self->state.engine->positions_of(account);
+    },
+    [self](commit_atom) {
+      if (!self->state.guard->self_ok(self, "commit"))
+        return;
+      self->state.commit_sent = false;
+      commit(self);
+    },
+    [self](timer_atom) {
+      auto& st = self->state;
+      if (!st.guard->self_ok(self, "timer"))
+        return;
+      st.sync_timer = false;
+      st.engine->sync_now(mono_ns());
     },
     [self](const tick& t) {
       self->state.metrics->book_updates_in.add();
@@ -147,11 +209,14 @@ oms_actor::behavior_type oms(self_ptr self, const oms_settings& cfg,
     [self](positions_atom) -> std::vector<position> {
       if (!self->state.guard->private_ok(self, "positions"))
         return {};
+      commit(self);
       return self->state.engine->positions();
     },
     [self](stop_atom) {
       if (!self->state.guard->private_ok(self, "stop"))
         return false;
+      commit(self);
+      self->state.engine->sync_now(mono_ns());
       self->state.guard->flush();
       self->state.book_trouble->flush(mono_ns());
       return true;
@@ -159,11 +224,44 @@ oms_actor::behavior_type oms(self_ptr self, const oms_settings& cfg,
   };
 }
 
+
+fsync_policy sync_policy_of(const std::string& name) {
+  if (name == "every")
+    return fsync_policy::every;
+  if (name == "interval")
+    return fsync_policy::interval;
+  return fsync_policy::none;
+}
+
 } // namespace
 
+std::shared_ptr<execution_engine> open_oms_engine(const oms_settings& cfg,
+                                                  append_log& trades_log,
+                                                  oms_metrics& metrics) {
+  if (auto err = trades_log.lock_exclusive(); !err.empty())
+    throw std::runtime_error("trades log: " + err);
+  auto engine = std::make_shared<execution_engine>(
+    cfg.instruments, cfg.max_quantity, static_cast<std::size_t>(cfg.dedup_window),
+    new_incarnation_id(), trades_log, metrics, sync_policy_of(cfg.fsync),
+    cfg.fsync_interval_ms * 1'000'000);
+  // Before the first order: the answered ids, positions and sequence of every
+  // earlier run.
+  auto started = mono_ns();
+  auto journal = engine->recover();
+  if (journal.lines > 0 || journal.torn_offset >= 0)
+    log_info("oms", "recovered " + std::to_string(journal.reports) + " outcomes from "
+                      + trades_log.path() + " in "
+                      + std::to_string((mono_ns() - started) / 1'000'000) + " ms ("
+                      + std::to_string(journal.malformed) + " malformed, "
+                      + (journal.torn_offset >= 0 ? "a torn last line set aside"
+                                                  : "no torn line")
+                      + "), journal sequence " + std::to_string(engine->sequence()));
+  return engine;
+}
+
 caf::actor spawn_oms(caf::actor_system& sys, const oms_settings& cfg,
-                     append_log& trades_log, oms_metrics& metrics) {
-  return caf::actor_cast<caf::actor>(sys.spawn(oms, cfg, &trades_log, &metrics));
+                     std::shared_ptr<execution_engine> engine, oms_metrics& metrics) {
+  return caf::actor_cast<caf::actor>(sys.spawn(oms, cfg, std::move(engine), &metrics));
 }
 
 } // namespace trading

@@ -1,12 +1,16 @@
 // oms: executes orders against the book and answers each with an execution_report
-// (already in the trades log when it is sent).
-// Public interface: order_entry_actor (messages/interfaces.hpp), and with
+// (already in the trades log when it is sent). The orders in hand are journaled
+// with one write (group commit, actors/execution_engine.hpp); at start it recovers
+// from its trades log, which it holds locked (one OMS per log).
+// Public interface: order_entry_actor (messages/interfaces.hpp: orders, and an
+// account's positions for reconciliation), and with
 // oms.book_source = actor also quote_sink_actor (the book's quotes). Private (from
 // its node): stop, the book's hand-over (an invalid handle: the book was lost, so
 // every order is rejected with "no live book" until it is back), positions.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,6 +23,7 @@
 namespace trading {
 
 class append_log;
+class execution_engine;
 
 struct oms_settings {
   /// shm: read the price from the segment when an order arrives (same host);
@@ -26,8 +31,15 @@ struct oms_settings {
   std::string book_source = "actor";
   std::string trades_log = "trades.log";
   std::int64_t max_quantity = 100'000;
-  /// How many recent order ids it remembers to refuse a duplicate.
+  /// How many recent order ids it remembers, with their reports: an order id in
+  /// the window is answered with its original report (marked repeat), never
+  /// executed twice; rebuilt from the trades log at start.
   std::int64_t dedup_window = 100'000;
+  /// When the trades log is fdatasync'ed: none (the OS decides), every (each
+  /// group commit, before its answers), interval (at most fsync_interval_ms
+  /// after a write; answers do not wait for it).
+  std::string fsync = "none";
+  std::int64_t fsync_interval_ms = 100;
 
   // Filled by the node from other sections:
   std::vector<std::string> instruments;    // instruments
@@ -41,6 +53,7 @@ struct oms_metrics {
   counter rejects;
   counter duplicates;
   counter log_failures;
+  counter log_writes; // one per group commit
   counter book_updates_in;
   guard_metrics guard;
 
@@ -53,7 +66,14 @@ struct oms_metrics {
   latency_histogram hop_strategy_to_oms;
 };
 
+/// Opens the OMS's journal: locks the trades log (one OMS per log) and recovers
+/// the answered order ids, positions and journal sequence from it. Throws
+/// std::runtime_error naming the problem (the node's start fails with it).
+std::shared_ptr<execution_engine> open_oms_engine(const oms_settings& cfg,
+                                                  append_log& trades_log,
+                                                  oms_metrics& metrics);
+
 caf::actor spawn_oms(caf::actor_system& sys, const oms_settings& cfg,
-                     append_log& trades_log, oms_metrics& metrics);
+                     std::shared_ptr<execution_engine> engine, oms_metrics& metrics);
 
 } // namespace trading

@@ -1,18 +1,21 @@
-// The most recent N ids, for "have I seen this one?" with bounded memory: the OMS's
-// dedup window of answered order ids, the strategy's timed-out orders. Inserting
-// past the capacity forgets the oldest id. No CAF; not thread-safe (one actor).
+// The most recent N ids, for "have I seen this one?" with bounded memory, each
+// with a value: the OMS's dedup window of answered order ids (with the report it
+// answered), the strategy's orders it gave up on. Inserting past the capacity
+// forgets the oldest id. No CAF; not thread-safe (one actor).
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace trading {
 
-class recent_ids {
+template <class Value>
+class recent_window {
 public:
-  explicit recent_ids(std::size_t capacity) : ring_(capacity) {
+  explicit recent_window(std::size_t capacity) : ring_(capacity) {
     slot_of_.reserve(capacity);
   }
 
@@ -20,15 +23,22 @@ public:
     return slot_of_.count(id) > 0;
   }
 
-  /// Remembers `id` (a no-op if known or at capacity 0); forgets the oldest id
-  /// when full.
-  void insert(const std::string& id) {
+  /// The value remembered with `id`, or nullptr.
+  const Value* find(const std::string& id) const {
+    auto i = slot_of_.find(id);
+    return i == slot_of_.end() ? nullptr : &ring_[i->second].second;
+  }
+
+  /// Remembers `id` with `value` (a no-op if known or at capacity 0); forgets the
+  /// oldest id when full.
+  void insert(const std::string& id, Value value = {}) {
     if (ring_.empty() || contains(id))
       return;
     auto& slot = ring_[next_];
-    if (!slot.empty())
-      slot_of_.erase(slot);
-    slot = id;
+    if (!slot.first.empty())
+      slot_of_.erase(slot.first);
+    slot.first = id;
+    slot.second = std::move(value);
     slot_of_.emplace(id, next_);
     next_ = (next_ + 1) % ring_.size();
   }
@@ -39,7 +49,7 @@ public:
     auto i = slot_of_.find(id);
     if (i == slot_of_.end())
       return false;
-    ring_[i->second].clear();
+    ring_[i->second] = {};
     slot_of_.erase(i);
     return true;
   }
@@ -53,9 +63,12 @@ public:
   }
 
 private:
-  std::vector<std::string> ring_; // insertion order; "" = free
+  std::vector<std::pair<std::string, Value>> ring_; // insertion order; "" = free
   std::size_t next_ = 0;
   std::unordered_map<std::string, std::size_t> slot_of_; // id -> its ring slot
 };
+
+/// Ids alone.
+using recent_ids = recent_window<bool>;
 
 } // namespace trading

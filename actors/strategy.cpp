@@ -4,6 +4,8 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <optional>
 #include <pthread.h>
 #include <sched.h>
 #include <memory>
@@ -15,6 +17,8 @@
 #include "caf/others.hpp"
 #include "caf/response_promise.hpp"
 #include "caf/system_messages.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include "actors/append_log.hpp"
 #include "actors/actor_guard.hpp"
@@ -57,9 +61,18 @@ struct symbol_state {
   std::optional<std::int32_t> sentiment; // overrides the market-wide value
   quantity_t position = 0;               // moves only on fills
   quantity_t target = 0;
-  std::string outstanding;               // order id awaiting its outcome
-  nanos_t outstanding_since = 0;
+  std::optional<order> pending;          // sent, its outcome not yet known
+  nanos_t pending_sent_ns = 0;           // its last (re)send; 0: not sent yet
+  std::uint64_t pending_number = 0;      // order_count_ when it was first sent
+  bool unknown = false;                  // past its timeout, still no outcome
+  nanos_t retry_after_ns = 0;            // after a reject: no order before this
+  nanos_t backoff_ns = 0;
 };
+
+constexpr nanos_t first_backoff_ns = 100'000'000; // 0.1 s after a first reject
+constexpr nanos_t max_backoff_ns = 5'000'000'000;
+/// The orders log's tail read at start for orders that may lack an outcome.
+constexpr std::streamoff orders_log_tail = 8 << 20;
 
 /// Where a price came from: the stamps that let the OMS split tick-to-trade.
 struct price_event {
@@ -83,7 +96,7 @@ public:
       index_.emplace(s, books_.size());
       books_.emplace_back(s, static_cast<std::size_t>(cfg_.long_window));
     }
-    sent_.reserve(books_.size()); // at most one order per symbol is outstanding
+    sent_.reserve(books_.size()); // at most one order per symbol is pending
     char prefix[24];
     std::snprintf(prefix, sizeof prefix, "%016" PRIx64 "-", new_incarnation_id());
     order_prefix_ = prefix;
@@ -99,6 +112,7 @@ public:
     auto shm_mode = cfg_.book_source == "shm";
     auto wait = shm_mode ? std::chrono::microseconds(cfg_.poll_us)
                          : std::chrono::microseconds(10'000);
+    recover_pending_orders();
     while (!done_) {
       if (shm_mode)
         poll_book();
@@ -113,6 +127,52 @@ public:
     log_sent_orders();
     guard_.flush();
     rejects_.flush(mono_ns());
+  }
+
+  // At most one order per symbol is pending at any time, so of an earlier run's
+  // orders only the last per symbol can lack an outcome: each is sent again once
+  // the OMS is linked (answered from the journal if it was executed), unless so
+  // many orders followed it that the OMS's dedup window may have forgotten it.
+  void recover_pending_orders() {
+    std::ifstream in{orders_log_.path(), std::ios::binary | std::ios::ate};
+    if (!in)
+      return;
+    auto size = static_cast<std::streamoff>(in.tellg());
+    auto from = std::max<std::streamoff>(0, size - orders_log_tail);
+    in.seekg(from);
+    std::string line;
+    if (from > 0)
+      std::getline(in, line); // a partial line
+    std::vector<std::pair<std::uint64_t, order>> last(books_.size());
+    std::uint64_t count = 0;
+    while (std::getline(in, line)) {
+      if (line.empty())
+        continue;
+      order o;
+      try {
+        o = nlohmann::json::parse(line).get<order>();
+      } catch (const std::exception&) {
+        continue; // a torn last line: that order was never sent
+      }
+      ++count;
+      auto sb = find(o.symbol);
+      if (sb != nullptr && o.account == cfg_.account)
+        last[static_cast<std::size_t>(sb - books_.data())] = {count, std::move(o)};
+    }
+    std::size_t recovered = 0;
+    for (std::size_t i = 0; i < books_.size(); ++i) {
+      auto& [number, o] = last[i];
+      if (number == 0
+          || count - number >= static_cast<std::uint64_t>(cfg_.oms_dedup_window))
+        continue;
+      books_[i].pending = std::move(o);
+      books_[i].pending_sent_ns = mono_ns(); // resent at the link, or on timeout
+      ++recovered;
+    }
+    if (recovered > 0)
+      log_info(who, std::to_string(recovered) + " orders of an earlier run (the last "
+                      "per symbol in " + orders_log_.path() + ") are sent again once "
+                      "the OMS is linked, in case their outcome was lost");
   }
 
 private:
@@ -135,9 +195,20 @@ private:
             on_tick(t);
       },
       [this](const execution_report& r) { on_report(r); },
+      [this](account_positions& p) { on_positions(p); },
       [this](peer_atom, order_entry_actor& x) {
-        if (guard_.private_ok(this, "peer"))
-          oms_ = x;
+        if (!guard_.private_ok(this, "peer"))
+          return;
+        oms_ = x;
+        if (!oms_)
+          return;
+        // Positions first: the answers to the resends that follow are then
+        // either in them (older journal sequence) or after them.
+        send(oms_, positions_atom::value, cfg_.account);
+        auto now = mono_ns();
+        for (auto& sb : books_)
+          if (sb.pending)
+            resend(sb, now);
       },
       [this](peer_atom, sentiment_stream_actor& x) {
         if (guard_.private_ok(this, "peer") && x)
@@ -157,6 +228,7 @@ private:
       [this](caf::exit_msg& x) {
         // Asked to quit without a drain: answers still due count as unknown.
         log_info(who, "exit requested (" + to_string(x.reason) + ")");
+        finish();
         done_ = true;
       },
       caf::others >> [this](caf::message_view& x) -> caf::result<caf::message> {
@@ -186,22 +258,67 @@ private:
     auto sb = find(r.symbol);
     if (sb == nullptr)
       return;
-    if (sb->outstanding == r.order_id) {
-      sb->outstanding.clear();
+    if (r.repeat)
+      metrics_.repeats.add();
+    if (sb->pending && sb->pending->order_id == r.order_id) {
+      if (sb->unknown) {
+        metrics_.unknown_now.fetch_sub(1, std::memory_order_relaxed);
+        log_info(who, "outcome of order " + r.order_id + " now known: "
+                        + to_string(r.status) + (r.repeat ? " (answered before)" : ""));
+      }
+      sb->pending.reset();
+      sb->unknown = false;
     } else if (timed_out_.erase(r.order_id)) {
-      log_info(who, "late outcome for timed-out order " + r.order_id + ": "
+      log_info(who, "late outcome for order " + r.order_id + " (given up on): "
                       + to_string(r.status));
+    } else if (r.repeat) {
+      return; // the answer to a resend whose original answer came first
     } else {
       log_warn(who, "ignored an execution report for unknown order " + r.order_id);
       return;
     }
+    auto now = mono_ns();
     if (r.status == exec_status::filled) {
       metrics_.fills.add();
-      sb->position += r.dir == side::buy ? r.quantity : -r.quantity;
+      sb->backoff_ns = 0;
+      // A fill the adopted positions already hold must not count twice.
+      if (r.sequence == 0 || r.sequence > adopted_sequence_)
+        sb->position += r.dir == side::buy ? r.quantity : -r.quantity;
     } else {
       metrics_.rejects.add();
-      rejects_.log(log_level::warn, who, "order rejected: " + r.reason, mono_ns());
+      sb->backoff_ns = sb->backoff_ns == 0 ? first_backoff_ns
+                                           : std::min(2 * sb->backoff_ns, max_backoff_ns);
+      sb->retry_after_ns = now + sb->backoff_ns;
+      rejects_.log(log_level::warn, who, "reject:" + r.reason,
+                   "order rejected: " + r.reason, now);
     }
+  }
+
+  // The OMS's positions for our account: where they differ from ours, theirs are
+  // right (the journal holds every execution, ours may have missed answers).
+  void on_positions(const account_positions& p) {
+    if (p.account != cfg_.account)
+      return;
+    std::size_t differences = 0;
+    for (auto& sb : books_) {
+      quantity_t theirs = 0;
+      for (auto& x : p.positions)
+        if (x.symbol == sb.symbol)
+          theirs = x.quantity;
+      if (theirs == sb.position)
+        continue;
+      ++differences;
+      metrics_.reconciled.add();
+      log_warn(who, "position in " + sb.symbol + " was " + std::to_string(sb.position)
+                      + ", the OMS says " + std::to_string(theirs)
+                      + ": adopting the OMS's");
+      sb.position = theirs;
+    }
+    adopted_sequence_ = p.sequence;
+    log_info(who, "positions reconciled with the OMS at journal sequence "
+                    + std::to_string(p.sequence) + ": "
+                    + (differences == 0 ? std::string{"no difference"}
+                                        : std::to_string(differences) + " adopted"));
   }
 
   // -- the book ---------------------------------------------------------------
@@ -295,14 +412,15 @@ private:
       sentiment_signal(*sentiment, static_cast<int>(cfg_.buy_above),
                        static_cast<int>(cfg_.sell_below)));
     sb.target = target_position(combined, sb.target, cfg_.quantity);
-    auto decision = decide_order(sb.position, sb.target, !sb.outstanding.empty());
-    if (decision && oms_)
+    auto decision = decide_order(sb.position, sb.target, sb.pending.has_value());
+    if (decision && oms_ && e.seen_ns >= sb.retry_after_ns)
       send_order(sb, *decision, e);
   }
 
   void send_order(symbol_state& sb, const order_decision& d, const price_event& e) {
     order o;
     o.order_id = order_prefix_ + std::to_string(++order_count_);
+    o.account = cfg_.account;
     o.symbol = sb.symbol;
     o.dir = d.dir;
     o.quantity = d.quantity;
@@ -313,8 +431,19 @@ private:
     o.strategy_seen_ns = e.seen_ns;
     send(oms_, o);
     metrics_.orders_sent.add();
-    sb.outstanding = o.order_id;
-    sb.outstanding_since = mono_ns();
+    sb.pending_sent_ns = mono_ns();
+    sb.pending_number = order_count_;
+    sb.pending = o;
+    sent_.push_back(std::move(o));
+  }
+
+  // The same order, the same id: the OMS executes it once whatever the count.
+  void resend(symbol_state& sb, nanos_t now) {
+    auto o = *sb.pending;
+    o.resend = true;
+    metrics_.resent.add(); // before the send: whoever gets it may read the count
+    send(oms_, o);
+    sb.pending_sent_ns = now;
     sent_.push_back(std::move(o));
   }
 
@@ -339,21 +468,66 @@ private:
       check_segment(now);
     auto in_flight = false;
     for (auto& sb : books_) {
-      if (sb.outstanding.empty())
+      if (!sb.pending)
         continue;
-      if (now - sb.outstanding_since > cfg_.order_timeout_ms * 1'000'000) {
+      in_flight = true;
+      if (now - sb.pending_sent_ns <= cfg_.order_timeout_ms * 1'000'000)
+        continue;
+      if (!sb.unknown) {
+        sb.unknown = true;
         metrics_.outcome_unknown.add();
-        log_warn(who, "order " + sb.outstanding + " timed out: outcome unknown");
-        timed_out_.insert(sb.outstanding);
-        sb.outstanding.clear();
-      } else {
-        in_flight = true;
+        metrics_.unknown_now.fetch_add(1, std::memory_order_relaxed);
+        log_warn(who, "order " + sb.pending->order_id + ": no outcome after "
+                        + std::to_string(cfg_.order_timeout_ms)
+                        + " ms: outcome unknown, sending it again");
+      }
+      if (order_count_ - sb.pending_number
+          >= static_cast<std::uint64_t>(cfg_.oms_dedup_window)) {
+        give_up(sb);
+      } else if (oms_) {
+        resend(sb, now);
       }
     }
     if (draining_ && (!in_flight || now > drain_deadline_ns_)) {
+      finish();
       stop_promise_.deliver(true);
       done_ = true;
     }
+  }
+
+  // So many orders followed it that the OMS may have forgotten its id: a resend
+  // could execute twice. The OMS's positions tell what became of it.
+  void give_up(symbol_state& sb) {
+    log_error(who, "order " + sb.pending->order_id
+                     + ": still no outcome and outside the OMS's dedup window: no "
+                       "longer sent again; positions are taken from the OMS");
+    timed_out_.insert(sb.pending->order_id);
+    sb.pending.reset();
+    sb.unknown = false;
+    metrics_.unknown_now.fetch_sub(1, std::memory_order_relaxed);
+    if (oms_)
+      send(oms_, positions_atom::value, cfg_.account);
+  }
+
+  // Leaving: what still has no outcome is unknown (the next start sends it
+  // again), and the positions go to the node's summary.
+  void finish() {
+    std::string ids;
+    for (auto& sb : books_) {
+      if (sb.pending && !sb.unknown) {
+        sb.unknown = true;
+        metrics_.outcome_unknown.add();
+        metrics_.unknown_now.fetch_add(1, std::memory_order_relaxed);
+      }
+      if (sb.pending)
+        ids += " " + sb.pending->order_id;
+    }
+    if (!ids.empty())
+      log_warn(who, "orders without an outcome at exit (sent again at the next "
+                    "start):" + ids);
+    metrics_.final_positions.clear();
+    for (auto& sb : books_)
+      metrics_.final_positions.emplace_back(sb.symbol, sb.position);
   }
 
   symbol_state* find(const std::string& symbol) {
@@ -366,7 +540,7 @@ private:
   strategy_metrics& metrics_;
   actor_guard guard_;
   log_limiter rejects_;    // a reject storm is one line per interval
-  recent_ids timed_out_;   // orders whose outcome is unknown, bounded
+  recent_ids timed_out_;   // orders given up on, bounded
   nanos_t drain_timeout_ns_;
   std::vector<symbol_state> books_;
   std::unordered_map<std::string, std::size_t> index_;
@@ -379,6 +553,7 @@ private:
   bool stale_ = false;
   std::string order_prefix_;
   std::uint64_t order_count_ = 0;
+  std::uint64_t adopted_sequence_ = 0; // journal sequence of the adopted positions
   std::vector<order> sent_; // sent this round, not yet in the orders log
   nanos_t next_housekeeping_ns_ = 0;
   bool draining_ = false;

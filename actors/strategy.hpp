@@ -3,6 +3,15 @@
 // SELL < sell_below); it orders only when both agree, toward a target position, one
 // order per symbol at a time, and its position moves only on a reported fill.
 //
+// Nothing lost, nothing doubled: it keeps each order until its outcome arrives and
+// sends it again with the same id (the OMS answers a known id from its journal)
+// when the OMS link comes back or strategy.order_timeout_ms passes; at start it
+// resends the last order per symbol from its orders log (one per symbol may lack
+// an outcome). On each link to the OMS it asks for its account's positions and
+// adopts them; a fill changes its position only if the OMS's journal sequence is
+// past the positions it adopted. After a reject it backs off (0.1 s doubling to
+// 5 s) before it orders that symbol again.
+//
 // It stays a blocking actor on its own thread (detached): in shm mode it polls the
 // segment's change counter every strategy.poll_us, and at 0 it spins, which an
 // event-based actor could only do by sending itself a message per poll (a mailbox
@@ -16,6 +25,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "caf/fwd.hpp"
@@ -41,15 +51,18 @@ struct strategy_settings {
   /// Pin the strategy's thread to this CPU (-1: no pinning). With poll_us = 0 a
   /// pinned spinner keeps a core to itself instead of time-slicing with CAF.
   std::int64_t cpu = -1;
-  /// Order ids of timed-out orders it still recognizes when a late outcome comes
-  /// (the oldest are forgotten first).
+  /// Order ids of orders it gave up on (outside the OMS's dedup window) that it
+  /// still recognizes when a late outcome comes (the oldest are forgotten first).
   std::int64_t timed_out_window = 10'000;
+  /// Its account at the OMS: its orders carry it, it reconciles its positions.
+  std::string account = "strategy";
 
   // Filled by the node from other sections:
   std::vector<std::string> instruments;  // instruments
   std::string book_shm_name;             // book.shm_name
   std::int64_t book_stale_after_ms = 1000; // book.stale_after_ms
   std::int64_t drain_timeout_ms = 2000;  // node.drain_timeout_ms
+  std::int64_t oms_dedup_window = 100'000; // oms.dedup_window: how long a resend is safe
 };
 
 struct strategy_metrics {
@@ -58,7 +71,11 @@ struct strategy_metrics {
   counter orders_sent;
   counter fills;
   counter rejects;
-  counter outcome_unknown; // no answer within strategy.order_timeout_ms
+  counter outcome_unknown; // orders that had no answer within order_timeout_ms
+  std::atomic<std::int64_t> unknown_now{0}; // of those, still without an outcome
+  counter resent;          // orders sent again with the same id
+  counter repeats;         // answers the OMS had given before (marked repeat)
+  counter reconciled;      // symbols whose position it took over from the OMS
   counter stale_pauses;    // times trading paused because the book went stale
   counter attaches;        // shm segment attached (first time and after a restart)
   counter messages_in;
@@ -70,6 +87,9 @@ struct strategy_metrics {
   /// Latencies are recorded from this CLOCK_MONOTONIC time on (the end of the
   /// node's warm-up; set before the actor starts; 0 records everything).
   nanos_t record_from_ns = 0;
+  /// Its positions when it stopped (symbol, quantity), written before it answers
+  /// its stop (or exits), read by its node after that.
+  std::vector<std::pair<std::string, std::int64_t>> final_positions;
 };
 
 caf::actor spawn_strategy(caf::actor_system& sys, const strategy_settings& cfg,

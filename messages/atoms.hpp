@@ -28,13 +28,16 @@ using stop_atom = caf::atom_constant<caf::atom("stop")>;
 /// node -> consumer: (peer_atom, producer) hands over the producer of a stream it
 /// consumes; an invalid handle says the producer was lost until the next one.
 using peer_atom = caf::atom_constant<caf::atom("peer")>;
+/// oms -> itself: journal and answer the orders in hand (group commit).
+using commit_atom = caf::atom_constant<caf::atom("commit")>;
 /// actor -> itself: a periodic timer fired.
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
-/// node -> oms: the positions per symbol, for the summary.
+/// Public: (positions_atom, account) -> that account's positions (order entry).
+/// Private: node -> oms: (positions_atom) -> every account's, for the summary.
 using positions_atom = caf::atom_constant<caf::atom("positions")>;
 
 /// Bumped whenever a message struct or the entry protocol changes shape: peers of
 /// another protocol are refused at connect time with a clear error.
-constexpr std::uint32_t protocol_version = 2;
+constexpr std::uint32_t protocol_version = 3;
 
 } // namespace trading

@@ -6,7 +6,8 @@
 //
 //   quote stream:      (subscribe, quote_sink) ; then tick / tick_batch to the sink
 //   sentiment stream:  (subscribe, sentiment_sink) ; then news to the sink
-//   order entry:       order -> execution_report
+//   order entry:       order -> execution_report;
+//                      (positions, account) -> account_positions
 //   entry (per node):  hello, and one typed lookup per interface
 //
 // Includes CAF's typed_actor: include it from actor and node sources only.
@@ -42,9 +43,12 @@ using sentiment_stream_actor
 
 // -- services -------------------------------------------------------------------
 
-/// Executes an order; the report is in the trades log when it is sent.
+/// Executes an order; the report is in the trades log when it is sent. An
+/// account's positions, for a client to reconcile with after it (re)connects.
 using order_entry_actor
-  = caf::typed_actor<caf::replies_to<order>::with<execution_report>>;
+  = caf::typed_actor<caf::replies_to<order>::with<execution_report>,
+                     caf::replies_to<positions_atom, std::string>::with<
+                       account_positions>>;
 
 // -- the node's entry -----------------------------------------------------------
 

@@ -117,6 +117,7 @@ void from_json(const json& j, news& x) {
 
 void to_json(json& j, const order& x) {
   j = json{{"order_id", x.order_id},
+           {"account", x.account},
            {"symbol", x.symbol},
            {"side", to_string(x.dir)},
            {"quantity", x.quantity},
@@ -125,10 +126,13 @@ void to_json(json& j, const order& x) {
            {"tick_created_ns", x.tick_created_ns},
            {"book_received_ns", x.book_received_ns},
            {"strategy_seen_ns", x.strategy_seen_ns}};
+  if (x.resend)
+    j["resend"] = true;
 }
 
 void from_json(const json& j, order& x) {
   j.at("order_id").get_to(x.order_id);
+  x.account = j.value("account", std::string{"strategy"});
   j.at("symbol").get_to(x.symbol);
   x.dir = side_at(j, "side");
   j.at("quantity").get_to(x.quantity);
@@ -137,12 +141,15 @@ void from_json(const json& j, order& x) {
   j.at("tick_created_ns").get_to(x.tick_created_ns);
   j.at("book_received_ns").get_to(x.book_received_ns);
   j.at("strategy_seen_ns").get_to(x.strategy_seen_ns);
+  x.resend = j.value("resend", false);
 }
 
 void to_json(json& j, const execution_report& x) {
   auto filled = x.status == exec_status::filled;
   j = json{{"execution_id", x.execution_id},
            {"order_id", x.order_id},
+           {"account", x.account},
+           {"sequence", x.sequence},
            {"symbol", x.symbol},
            {"side", to_string(x.dir)},
            {"quantity", x.quantity},
@@ -153,11 +160,15 @@ void to_json(json& j, const execution_report& x) {
            {"status", to_string(x.status)}};
   if (!filled)
     j["reason"] = x.reason;
+  if (x.repeat)
+    j["repeat"] = true;
 }
 
 void from_json(const json& j, execution_report& x) {
   j.at("execution_id").get_to(x.execution_id);
   j.at("order_id").get_to(x.order_id);
+  x.account = j.value("account", std::string{"strategy"});
+  x.sequence = j.value("sequence", std::uint64_t{0});
   j.at("symbol").get_to(x.symbol);
   x.dir = side_at(j, "side");
   j.at("quantity").get_to(x.quantity);
@@ -167,6 +178,7 @@ void from_json(const json& j, execution_report& x) {
   x.timestamp_ns = nanos_of_seconds(j.at("timestamp").get<double>());
   x.status = status_at(j, "status");
   x.reason = j.value("reason", std::string{});
+  x.repeat = j.value("repeat", false);
 }
 
 // Ids and symbols can arrive from any peer: bytes that are not UTF-8 are

@@ -25,6 +25,19 @@ inline std::string symbol_problem(std::string_view symbol) {
   return {};
 }
 
+constexpr std::size_t max_account_length = 64;
+
+/// Why `account` is not a valid account name, or an empty string: 1 to 64
+/// printable ASCII characters without spaces (it is a key in logs and positions).
+inline std::string account_problem(std::string_view account) {
+  if (account.empty() || account.size() > max_account_length)
+    return "an account has 1 to " + std::to_string(max_account_length) + " characters";
+  for (unsigned char c : account)
+    if (c < 0x21 || c > 0x7e)
+      return "an account has only printable ASCII characters, no spaces";
+  return {};
+}
+
 /// Why `name` is not a POSIX shm name we use, or an empty string: '/' then 1 to 199
 /// characters of A-Z, a-z, 0-9, '.', '-' or '_' (no other '/').
 inline std::string shm_name_problem(std::string_view name) {

@@ -15,6 +15,8 @@ namespace trading {
 /// the tick that caused it, so the OMS can split tick-to-trade into hops.
 struct order {
   std::string order_id;
+  /// Whose order: positions are kept per account at the OMS.
+  std::string account = "strategy";
   std::string symbol;
   side dir = side::buy;
   quantity_t quantity = 0;
@@ -25,13 +27,16 @@ struct order {
   nanos_t tick_created_ns = 0;
   nanos_t book_received_ns = 0;
   nanos_t strategy_seen_ns = 0;
+  /// Sent again with the same id (no outcome yet): the OMS answers it from its
+  /// journal if it has, and executes it otherwise.
+  bool resend = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order& x) {
-  return f(caf::meta::type_name("order"), x.order_id, x.symbol, x.dir,
+  return f(caf::meta::type_name("order"), x.order_id, x.account, x.symbol, x.dir,
            x.quantity, x.limit_price, x.timestamp_ns, x.tick_created_ns,
-           x.book_received_ns, x.strategy_seen_ns);
+           x.book_received_ns, x.strategy_seen_ns, x.resend);
 }
 
 enum class exec_status : std::uint8_t { filled = 0, rejected = 1 };
@@ -45,6 +50,7 @@ inline const char* to_string(exec_status x) {
 struct execution_report {
   std::string execution_id;
   std::string order_id;
+  std::string account = "strategy";
   std::string symbol;
   side dir = side::buy;
   quantity_t quantity = 0;
@@ -54,13 +60,20 @@ struct execution_report {
   std::string reason; // empty on a fill
   /// CLOCK_REALTIME, whole microseconds (the log stores fractional seconds).
   nanos_t timestamp_ns = 0;
+  /// The OMS journal's sequence: one per trades-log line, increasing across OMS
+  /// restarts (0: not in the log, e.g. the log could not be written).
+  std::uint64_t sequence = 0;
+  /// The order id was answered before: this is that answer again, not a new
+  /// execution (never written to the trades log twice).
+  bool repeat = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, execution_report& x) {
   return f(caf::meta::type_name("execution_report"), x.execution_id,
-           x.order_id, x.symbol, x.dir, x.quantity, x.order_price,
-           x.execution_price, x.status, x.reason, x.timestamp_ns);
+           x.order_id, x.account, x.symbol, x.dir, x.quantity, x.order_price,
+           x.execution_price, x.status, x.reason, x.timestamp_ns, x.sequence,
+           x.repeat);
 }
 
 /// One symbol's position at the OMS: average-cost, with the P&L it realized.
@@ -76,6 +89,20 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, position& x) {
   return f(caf::meta::type_name("position"), x.symbol, x.quantity,
            x.average_price, x.realized_pnl, x.last_price);
+}
+
+/// One account's positions at the OMS, as of journal sequence `sequence`: every
+/// execution up to it is included, none after it.
+struct account_positions {
+  std::string account;
+  std::uint64_t sequence = 0;
+  std::vector<position> positions;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, account_positions& x) {
+  return f(caf::meta::type_name("account_positions"), x.account, x.sequence,
+           x.positions);
 }
 
 } // namespace trading

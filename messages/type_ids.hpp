@@ -20,6 +20,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(trading, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(trading, (trading::execution_report))
   CAF_ADD_TYPE_ID(trading, (trading::position))
   CAF_ADD_TYPE_ID(trading, (std::vector<trading::position>))
+  CAF_ADD_TYPE_ID(trading, (trading::account_positions))
   // Typed handles cross the middleman in lookups and subscriptions.
   CAF_ADD_TYPE_ID(trading, (trading::quote_sink_actor))
   CAF_ADD_TYPE_ID(trading, (trading::quote_stream_actor))

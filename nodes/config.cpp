@@ -177,13 +177,20 @@ std::vector<schema::key> make_keys() {
   s.push_back(key("strategy.orders_log", "path", "JSON lines of every order sent (appended)",
                   ACCESS(strategy.orders_log), schema::max_length(max_path_length)));
   s.push_back(key("strategy.order_timeout_ms", "ms",
-                  "an order without an outcome after this is 'outcome unknown'",
+                  "an order without an outcome after this is 'outcome unknown' and "
+                  "is sent again with the same id",
                   ACCESS(strategy.order_timeout_ms), between(1, max_ms)));
+  s.push_back(key("strategy.account", "",
+                  "the OMS account its orders and positions are kept under",
+                  ACCESS(strategy.account), schema::with_rule(
+                    [](std::string_view a) { return account_problem(a); },
+                    max_account_length)));
   s.push_back(key("strategy.cpu", "",
                   "pin the strategy's thread to this CPU (-1 = no pinning)",
                   ACCESS(strategy.cpu), between(-1, 1023)));
   s.push_back(key("strategy.timed_out_window", "orders",
-                  "timed-out order ids kept to recognize a late outcome",
+                  "order ids given up on (outside the OMS dedup window) kept to "
+                  "recognize a late outcome",
                   ACCESS(strategy.timed_out_window), between(1, 10'000'000)));
   // oms
   s.push_back(key("oms.book_source", "",
@@ -194,8 +201,15 @@ std::vector<schema::key> make_keys() {
   s.push_back(key("oms.max_quantity", "shares", "larger orders are rejected",
                   ACCESS(oms.max_quantity), between(1, 1e12)));
   s.push_back(key("oms.dedup_window", "orders",
-                  "recent order ids remembered to refuse a duplicate",
+                  "recent order ids answered from the journal, never executed twice",
                   ACCESS(oms.dedup_window), between(1, 100'000'000)));
+  s.push_back(key("oms.fsync", "",
+                  "fdatasync the trades log: none, every (each group commit, before "
+                  "answering), interval",
+                  ACCESS(oms.fsync), one_of({"none", "every", "interval"})));
+  s.push_back(key("oms.fsync_interval_ms", "ms",
+                  "oms.fsync=interval: at most this long after a write",
+                  ACCESS(oms.fsync_interval_ms), between(1, max_ms)));
   // peers: one endpoint per role that produces a stream
   for (auto& role : producer_roles()) {
     s.push_back(key("peers." + role + ".host", "", "host of the node that hosts " + role,
@@ -276,6 +290,7 @@ void fill_derived(node_config& cfg) {
   cfg.strategy.book_stale_after_ms = cfg.book.stale_after_ms;
   cfg.oms.book_stale_after_ms = cfg.book.stale_after_ms;
   cfg.strategy.drain_timeout_ms = cfg.node.drain_timeout_ms;
+  cfg.strategy.oms_dedup_window = cfg.oms.dedup_window;
 }
 
 } // namespace

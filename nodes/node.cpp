@@ -128,15 +128,15 @@ int run_node(const node_config& cfg, double duration_s) {
   set_log_level(level);
   block_stop_signals();
   pin_process(cfg.node.cpus);
+  node_metrics metrics; // outlives the actor system: actors write into it
   node_resources res;
   try {
-    res = open_resources(cfg);
+    res = open_resources(cfg, metrics);
   } catch (const std::exception& e) {
     log_error(who, std::string{"fatal: "} + e.what());
     return 1;
   }
   res.on_segment_lost = on_segment_lost;
-  node_metrics metrics; // outlives the actor system: actors write into it
   caf::actor_system_config sys_cfg;
   register_message_types(sys_cfg);
   sys_cfg.load<caf::io::middleman>();

@@ -87,7 +87,7 @@ const role_adapter strategy_role{
     os << " | strategy prices " << s.book_events.get() << " sentiment "
        << s.sentiment.load() << " orders " << s.orders_sent.get() << " fills "
        << s.fills.get() << " rejects " << s.rejects.get() << " unknown "
-       << s.outcome_unknown.get();
+       << s.unknown_now.load() << " resent " << s.resent.get();
   },
   [](const node_metrics& m) {
     return std::make_pair(m.strategy.messages_in.get(), m.strategy.orders_sent.get());
@@ -95,7 +95,12 @@ const role_adapter strategy_role{
   [](const node_metrics& m) {
     return counters{{"strategy_prices", m.strategy.book_events.get()},
                     {"orders", m.strategy.orders_sent.get()},
-                    {"outcome_unknown", m.strategy.outcome_unknown.get()}};
+                    {"outcome_unknown", m.strategy.outcome_unknown.get()},
+                    {"unknown_at_exit",
+                     static_cast<std::uint64_t>(m.strategy.unknown_now.load())},
+                    {"resent", m.strategy.resent.get()},
+                    {"repeats", m.strategy.repeats.get()},
+                    {"reconciled", m.strategy.reconciled.get()}};
   },
   [](const node_metrics& m) {
     return counters{{"strategy_prices", m.strategy.book_events.get()},
@@ -108,18 +113,22 @@ const role_adapter strategy_role{
 
 const role_adapter oms_role{
   [](caf::actor_system& sys, const node_config& cfg, node_resources& res,
-     node_metrics& m) { return spawn_oms(sys, cfg.oms, *res.trades_log, m.oms); },
+     node_metrics& m) { return spawn_oms(sys, cfg.oms, res.oms_engine, m.oms); },
   [](std::ostream& os, const node_metrics& m) {
     auto& o = m.oms;
     os << " | oms orders " << o.orders_in.get() << " fills " << o.fills.get()
-       << " rejects " << o.rejects.get() << " dup " << o.duplicates.get();
+       << " rejects " << o.rejects.get() << " dup " << o.duplicates.get()
+       << " writes " << o.log_writes.get();
   },
   [](const node_metrics& m) {
     return std::make_pair(m.oms.orders_in.get() + m.oms.book_updates_in.get(),
                           m.oms.fills.get() + m.oms.rejects.get());
   },
   [](const node_metrics& m) {
-    return counters{{"fills", m.oms.fills.get()}, {"rejects", m.oms.rejects.get()}};
+    return counters{{"fills", m.oms.fills.get()},
+                    {"rejects", m.oms.rejects.get()},
+                    {"repeats", m.oms.duplicates.get()},
+                    {"log_writes", m.oms.log_writes.get()}};
   },
   [](const node_metrics&) { return counters{}; },
   [](const node_metrics& m) -> const guard_metrics& { return m.oms.guard; },
@@ -143,7 +152,7 @@ const role_adapter& adapter_of(std::size_t role_index) {
   return *adapters.at(role_index);
 }
 
-node_resources open_resources(const node_config& cfg) {
+node_resources open_resources(const node_config& cfg, node_metrics& metrics) {
   node_resources r;
   if (cfg.hosts("book")) {
     r.segment = std::make_shared<shm::segment_writer>(cfg.book.shm_name,
@@ -152,8 +161,10 @@ node_resources open_resources(const node_config& cfg) {
       log_warn("node", "replaced a stale shm segment " + cfg.book.shm_name
                          + " left by a dead writer");
   }
-  if (cfg.hosts("oms"))
+  if (cfg.hosts("oms")) {
     r.trades_log = std::make_unique<append_log>(cfg.oms.trades_log);
+    r.oms_engine = open_oms_engine(cfg.oms, *r.trades_log, metrics.oms);
+  }
   if (cfg.hosts("strategy"))
     r.orders_log = std::make_unique<append_log>(cfg.strategy.orders_log);
   return r;

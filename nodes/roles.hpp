@@ -18,6 +18,8 @@ namespace trading {
 
 struct node_config;
 class append_log;
+class execution_engine;
+struct node_metrics;
 
 namespace shm {
 class segment_writer;
@@ -27,13 +29,14 @@ class segment_writer;
 struct node_resources {
   std::shared_ptr<shm::segment_writer> segment;
   std::unique_ptr<append_log> trades_log;
+  std::shared_ptr<execution_engine> oms_engine; // recovered from the trades log
   std::unique_ptr<append_log> orders_log;
   void (*on_segment_lost)(const std::string& why) = nullptr;
 };
 
 /// Opens what the hosted roles need; throws std::runtime_error (or the segment's
 /// error) naming the resource.
-node_resources open_resources(const node_config& cfg);
+node_resources open_resources(const node_config& cfg, node_metrics& metrics);
 
 struct role_adapter {
   /// Spawns the role's actor.

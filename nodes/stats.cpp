@@ -50,6 +50,20 @@ std::string stats_line(const node_config& cfg, const node_metrics& m,
 void print_summary(const node_config& cfg, const node_metrics& m,
                    const std::vector<position>& positions, double elapsed_s) {
   report("summary: " + stats_line(cfg, m, elapsed_s));
+  if (cfg.hosts("strategy")) {
+    std::ostringstream os;
+    os << "strategy positions:";
+    auto any = false;
+    for (auto& [symbol, quantity] : m.strategy.final_positions) {
+      if (quantity == 0)
+        continue;
+      char buf[64];
+      std::snprintf(buf, sizeof buf, " %s %+" PRId64, symbol.c_str(), quantity);
+      os << buf;
+      any = true;
+    }
+    report(os.str() + (any ? "" : " none"));
+  }
   if (!cfg.hosts("oms"))
     return;
   double total = 0;

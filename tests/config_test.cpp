@@ -783,17 +783,19 @@ TEST(config, schema_markdown_contains_every_key) {
                    "strategy.long_window", "strategy.quantity", "strategy.buy_above",
                    "strategy.sell_below", "strategy.orders_log",
                    "strategy.order_timeout_ms", "strategy.cpu",
-                   "strategy.timed_out_window", "oms.book_source", "oms.trades_log",
-                   "oms.max_quantity", "oms.dedup_window", "peers.price_feed.host",
+                   "strategy.timed_out_window", "strategy.account", "oms.book_source",
+                   "oms.trades_log", "oms.max_quantity", "oms.dedup_window", "oms.fsync",
+                   "oms.fsync_interval_ms", "peers.price_feed.host",
                    "peers.price_feed.port", "peers.news_feed.host", "peers.news_feed.port",
                    "peers.book.host", "peers.book.port", "peers.oms.host",
                    "peers.oms.port"})
     EXPECT_NE(md.find(std::string{"| `"} + key + "` |"), std::string::npos) << key;
   // ... and nothing else: one row per key plus the two header lines.
-  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 61 + 2);
-  EXPECT_NE(md.find("timed-out order ids kept to recognize a late outcome"),
+  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 64 + 2);
+  EXPECT_NE(md.find("order ids given up on (outside the OMS dedup window) kept to "
+                    "recognize a late outcome"),
             std::string::npos);
-  EXPECT_NE(md.find("recent order ids remembered to refuse a duplicate"),
+  EXPECT_NE(md.find("recent order ids answered from the journal, never executed twice"),
             std::string::npos);
 }
 
@@ -823,3 +825,31 @@ TEST(ConfigRegressions, DuplicateKeyIsRefusedByName) {
     EXPECT_NE(what.find("'node' appears twice"), std::string::npos) << what;
   }
 }
+
+namespace trading {
+
+// -- durability and accounts ------------------------------------------------------------
+
+TEST(config, oms_fsync_takes_only_its_three_modes) {
+  for (auto mode : {"none", "every", "interval"}) {
+    auto cfg = parse_config(doc_with(""), "base.json",
+                            {std::string{"oms.fsync="} + mode,
+                             "oms.fsync_interval_ms=5"});
+    EXPECT_EQ(cfg.oms.fsync, mode);
+    EXPECT_EQ(cfg.oms.fsync_interval_ms, 5);
+  }
+  expect_names(override_error("oms.fsync=sometimes"), "--set", "oms.fsync");
+  expect_names(override_error("oms.fsync_interval_ms=0"), "--set",
+               "oms.fsync_interval_ms");
+}
+
+TEST(config, strategy_account_is_printable_without_spaces_and_reaches_the_strategy) {
+  auto cfg = parse_config(doc_with(""), "base.json",
+                          {"strategy.account=desk-7", "oms.dedup_window=500"});
+  EXPECT_EQ(cfg.strategy.account, "desk-7");
+  EXPECT_EQ(cfg.strategy.oms_dedup_window, 500);
+  expect_names(override_error("strategy.account=two words"), "--set",
+               "strategy.account", {"printable"});
+}
+
+} // namespace trading

@@ -215,28 +215,203 @@ TEST_F(engine_test, order_without_an_id_is_rejected) {
   expect_rejected(make_order("", "AAPL", side::buy, 10), "missing order id");
 }
 
-TEST_F(engine_test, second_submit_of_the_same_order_id_is_rejected_and_not_executed) {
+TEST_F(engine_test, an_order_id_sent_again_gets_the_original_report_marked_repeat) {
   engine.on_quote("AAPL", top(99.5, 100.5));
   auto first = execute(make_order("o-1", "AAPL", side::buy, 10));
   EXPECT_EQ(first.status, exec_status::filled);
-  auto second = execute(make_order("o-1", "AAPL", side::buy, 10));
-  EXPECT_EQ(second.status, exec_status::rejected);
-  EXPECT_EQ(second.reason, "duplicate order id");
+  EXPECT_FALSE(first.repeat);
+  engine.on_quote("AAPL", top(120.0, 121.0)); // a resend must not see a new price
+  auto again = engine.execute(make_order("o-1", "AAPL", side::buy, 10));
+  EXPECT_TRUE(again.repeat);
+  EXPECT_EQ(again.status, exec_status::filled);
+  EXPECT_EQ(again.execution_id, first.execution_id);
+  EXPECT_EQ(again.execution_price, first.execution_price);
+  EXPECT_EQ(again.sequence, first.sequence);
   EXPECT_EQ(position_of("AAPL").quantity, 10);
   EXPECT_EQ(metrics.fills.get(), 1u);
   EXPECT_EQ(metrics.duplicates.get(), 1u);
+  // Never executed or journaled twice.
   auto records = read_records(log_path);
-  ASSERT_EQ(records.size(), 2u);
-  EXPECT_EQ(records[0].at("status"), "FILLED");
-  EXPECT_EQ(records[1].at("status"), "REJECTED");
-  EXPECT_EQ(records[1].at("reason"), "duplicate order id");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_FALSE(records[0].contains("repeat"));
 }
 
-TEST_F(engine_test, rejected_order_id_cannot_be_reused_either) {
+TEST_F(engine_test, a_rejected_order_id_sent_again_gets_the_same_reject) {
   expect_rejected(make_order("o-1", "AAPL", side::buy, 10), "no live book");
   engine.on_quote("AAPL", top(99.5, 100.5));
-  expect_rejected(make_order("o-1", "AAPL", side::buy, 10), "duplicate order id");
+  auto again = engine.execute(make_order("o-1", "AAPL", side::buy, 10));
+  EXPECT_TRUE(again.repeat);
+  EXPECT_EQ(again.status, exec_status::rejected);
+  EXPECT_NE(again.reason.find("no live book"), std::string::npos) << again.reason;
   EXPECT_EQ(position_of("AAPL").quantity, 0);
+  EXPECT_EQ(read_lines(log_path).size(), 1u);
+}
+
+// -- group commit ------------------------------------------------------------------
+
+TEST_F(engine_test, a_batch_is_journaled_with_one_write_before_any_answer) {
+  engine.on_quote("AAPL", top(99.5, 100.5));
+  engine.on_quote("MSFT", top(299.5, 300.5));
+  engine.submit(make_order("o-1", "AAPL", side::buy, 10));
+  engine.submit(make_order("o-2", "MSFT", side::sell, 5));
+  engine.submit(make_order("o-3", "AAPL", side::buy, 0));   // rejected
+  engine.submit(make_order("o-1", "AAPL", side::buy, 10));  // in-batch repeat
+  EXPECT_EQ(engine.pending(), 4u);
+  EXPECT_TRUE(read_lines(log_path).empty()) << "nothing is written before commit";
+  EXPECT_EQ(position_of("AAPL").quantity, 0) << "no fill before it is journaled";
+  auto reports = engine.commit(mono_ns());
+  ASSERT_EQ(reports.size(), 4u);
+  EXPECT_EQ(metrics.log_writes.get(), 1u);
+  EXPECT_EQ(reports[0].status, exec_status::filled);
+  EXPECT_EQ(reports[1].status, exec_status::filled);
+  EXPECT_EQ(reports[2].status, exec_status::rejected);
+  EXPECT_TRUE(reports[3].repeat);
+  EXPECT_EQ(reports[3].execution_id, reports[0].execution_id);
+  auto records = read_records(log_path);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].at("sequence"), 1);
+  EXPECT_EQ(records[2].at("sequence"), 3);
+  EXPECT_EQ(position_of("AAPL").quantity, 10);
+  EXPECT_EQ(position_of("MSFT").quantity, -5);
+  EXPECT_EQ(engine.pending(), 0u);
+}
+
+TEST(group_commit, a_failed_write_rejects_the_whole_batch_and_its_in_batch_repeats) {
+  append_log log{"/dev/full"};
+  oms_metrics metrics;
+  execution_engine engine({"AAPL"}, 1000, dedup_window, 1, log, metrics);
+  engine.on_quote("AAPL", top(99.5, 100.5));
+  engine.submit(make_order("o-1", "AAPL", side::buy, 10));
+  engine.submit(make_order("o-1", "AAPL", side::buy, 10));
+  auto reports = engine.commit(mono_ns());
+  ASSERT_EQ(reports.size(), 2u);
+  for (auto& r : reports) {
+    EXPECT_EQ(r.status, exec_status::rejected);
+    EXPECT_EQ(r.reason, "trades log unavailable");
+  }
+  EXPECT_FALSE(find_position(engine, "AAPL").has_value());
+  EXPECT_EQ(engine.sequence(), 0u) << "unwritten lines take no journal sequence";
+}
+
+TEST(group_commit, fsync_every_and_interval_write_and_answer_the_same) {
+  for (auto policy : {fsync_policy::every, fsync_policy::interval}) {
+    temp_dir dir;
+    append_log log{dir.file("trades.log")};
+    oms_metrics metrics;
+    execution_engine engine({"AAPL"}, 1000, dedup_window, 1, log, metrics, policy,
+                            1'000'000'000);
+    engine.on_quote("AAPL", top(99.5, 100.5));
+    EXPECT_EQ(engine.execute(make_order("o-1", "AAPL", side::buy, 10)).status,
+              exec_status::filled);
+    // interval: the first write syncs at once (none was due before), a second
+    // one within the interval waits for the timer.
+    engine.execute(make_order("o-2", "AAPL", side::buy, 10));
+    EXPECT_EQ(engine.sync_pending(), policy == fsync_policy::interval);
+    EXPECT_TRUE(engine.sync_now(mono_ns()));
+    EXPECT_FALSE(engine.sync_pending());
+    EXPECT_EQ(read_lines(dir.file("trades.log")).size(), 2u);
+    EXPECT_EQ(metrics.log_failures.get(), 0u);
+  }
+}
+
+// -- recovery from the journal --------------------------------------------------------
+
+TEST(recovery, a_restarted_engine_answers_from_the_journal_and_keeps_positions) {
+  temp_dir dir;
+  auto path = dir.file("trades.log");
+  execution_report first;
+  {
+    append_log log{path};
+    oms_metrics metrics;
+    execution_engine engine({"AAPL", "MSFT"}, 1000, dedup_window, 1, log, metrics);
+    engine.on_quote("AAPL", top(99.0, 100.0));
+    engine.on_quote("MSFT", top(299.0, 300.0));
+    first = engine.execute(make_order("o-1", "AAPL", side::buy, 10));
+    engine.on_quote("AAPL", top(110.0, 111.0));
+    engine.execute(make_order("o-2", "AAPL", side::sell, 4));
+    auto other = make_order("c-1", "MSFT", side::sell, 3);
+    other.account = "client";
+    engine.execute(other);
+  }
+  append_log log{path};
+  oms_metrics metrics;
+  execution_engine engine({"AAPL", "MSFT"}, 1000, dedup_window, 2, log, metrics);
+  auto summary = engine.recover();
+  EXPECT_EQ(summary.reports, 3u);
+  EXPECT_EQ(summary.malformed, 0u);
+  EXPECT_EQ(summary.torn_offset, -1);
+  EXPECT_EQ(engine.sequence(), 3u);
+  auto mine = engine.positions_of("strategy");
+  EXPECT_EQ(mine.sequence, 3u);
+  ASSERT_EQ(mine.positions.size(), 1u);
+  EXPECT_EQ(mine.positions[0].quantity, 6);
+  EXPECT_DOUBLE_EQ(mine.positions[0].realized_pnl, 4 * (110.0 - 100.0));
+  auto theirs = engine.positions_of("client");
+  ASSERT_EQ(theirs.positions.size(), 1u);
+  EXPECT_EQ(theirs.positions[0].quantity, -3);
+  // The resend of an order answered before the restart: the same answer.
+  engine.on_quote("AAPL", top(50.0, 51.0));
+  auto again = engine.execute(make_order("o-1", "AAPL", side::buy, 10));
+  EXPECT_TRUE(again.repeat);
+  EXPECT_EQ(again.execution_id, first.execution_id);
+  EXPECT_EQ(again.execution_price, first.execution_price);
+  // A new order continues the journal's sequence.
+  auto next = engine.execute(make_order("o-3", "AAPL", side::buy, 1));
+  EXPECT_EQ(next.sequence, 4u);
+  EXPECT_EQ(read_lines(path).size(), 4u);
+}
+
+TEST(recovery, a_torn_last_line_is_set_aside_and_the_next_line_starts_fresh) {
+  temp_dir dir;
+  auto path = dir.file("trades.log");
+  {
+    append_log log{path};
+    oms_metrics metrics;
+    execution_engine engine({"AAPL"}, 1000, dedup_window, 1, log, metrics);
+    engine.on_quote("AAPL", top(99.0, 100.0));
+    engine.execute(make_order("o-1", "AAPL", side::buy, 10));
+  }
+  auto whole = read_lines(path)[0].size() + 1;
+  {
+    std::ofstream out{path, std::ios::app};
+    out << "not json at all\n" << R"({"execution_id":"x-2","order_id":"o-2","sta)";
+  }
+  append_log log{path};
+  oms_metrics metrics;
+  execution_engine engine({"AAPL"}, 1000, dedup_window, 2, log, metrics);
+  auto summary = engine.recover();
+  EXPECT_EQ(summary.reports, 1u);
+  EXPECT_EQ(summary.malformed, 1u);
+  EXPECT_EQ(summary.torn_offset, static_cast<std::int64_t>(whole + 16));
+  EXPECT_EQ(read_lines(path + ".torn").at(0), R"({"execution_id":"x-2","order_id":"o-2","sta)");
+  // o-2 was never answered: it executes now, on a line of its own.
+  engine.on_quote("AAPL", top(99.0, 100.0));
+  auto r = engine.execute(make_order("o-2", "AAPL", side::buy, 10));
+  EXPECT_FALSE(r.repeat);
+  auto lines = read_lines(path);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(json::parse(lines[2]).at("order_id"), "o-2");
+  EXPECT_EQ(find_position(engine, "AAPL").value_or(position{}).quantity, 20);
+}
+
+TEST(recovery, a_missing_log_is_an_empty_journal) {
+  temp_dir dir;
+  append_log log{dir.file("trades.log")};
+  ::unlink(dir.file("trades.log").c_str());
+  oms_metrics metrics;
+  execution_engine engine({"AAPL"}, 1000, dedup_window, 1, log, metrics);
+  auto summary = engine.recover();
+  EXPECT_EQ(summary.lines, 0u);
+  EXPECT_EQ(engine.sequence(), 0u);
+}
+
+TEST(recovery, only_one_writer_may_hold_a_journal) {
+  temp_dir dir;
+  append_log first{dir.file("trades.log")};
+  append_log second{dir.file("trades.log")};
+  EXPECT_EQ(first.lock_exclusive(), "");
+  auto err = second.lock_exclusive();
+  EXPECT_NE(err.find("in use by another process"), std::string::npos) << err;
 }
 
 TEST_F(engine_test, rejects_change_no_position) {
@@ -268,15 +443,11 @@ TEST(dedup_window, remembers_the_last_ids_and_forgets_the_oldest) {
       << "order " << id;
   // Window now {2, 3, 4}: id 1 was forgotten when 4 came in.
   auto again = engine.execute(make_order("1", "AAPL", side::buy, 1));
-  EXPECT_EQ(again.status, exec_status::filled)
-    << "id 1 is older than the window and should execute again: " << again.reason;
-  EXPECT_NE(again.reason, "duplicate order id");
-  // Still within the window (now {3, 4, 1}): refused.
-  auto dup = engine.execute(make_order("4", "AAPL", side::buy, 1));
-  EXPECT_EQ(dup.status, exec_status::rejected);
-  EXPECT_EQ(dup.reason, "duplicate order id");
-  auto dup_again = engine.execute(make_order("1", "AAPL", side::buy, 1));
-  EXPECT_EQ(dup_again.reason, "duplicate order id");
+  EXPECT_EQ(again.status, exec_status::filled);
+  EXPECT_FALSE(again.repeat) << "id 1 is older than the window and executes again";
+  // Still within the window (now {3, 4, 1}): answered from it.
+  EXPECT_TRUE(engine.execute(make_order("4", "AAPL", side::buy, 1)).repeat);
+  EXPECT_TRUE(engine.execute(make_order("1", "AAPL", side::buy, 1)).repeat);
   EXPECT_EQ(metrics.duplicates.get(), 2u);
   EXPECT_EQ(metrics.fills.get(), 5u);
   EXPECT_EQ(find_position(engine, "AAPL").value_or(position{}).quantity, 5);
@@ -427,9 +598,10 @@ TEST(trades_log, write_failure_rejects_the_order_and_changes_no_position) {
   auto p = find_position(engine, "AAPL");
   EXPECT_TRUE(!p || p->quantity == 0);
   // An unlogged answer is not remembered: the same order sent again is tried again,
-  // not refused as a duplicate.
+  // not answered from the window.
   auto again = engine.execute(make_order("o-1", "AAPL", side::buy, 10));
   EXPECT_EQ(again.reason, "trades log unavailable");
+  EXPECT_FALSE(again.repeat);
   EXPECT_EQ(metrics.duplicates.get(), 0u);
 }
 

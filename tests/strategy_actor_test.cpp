@@ -84,6 +84,17 @@ bool eventually(Condition condition) {
   return true;
 }
 
+order make_logged_order(const std::string& id, const std::string& symbol, side dir) {
+  order o;
+  o.order_id = id;
+  o.symbol = symbol;
+  o.dir = dir;
+  o.quantity = 10;
+  o.limit_price = to_price(100);
+  o.timestamp_ns = wall_ns();
+  return o;
+}
+
 execution_report outcome_of(const order& o, exec_status status,
                             std::string reason = {}) {
   execution_report r;
@@ -144,6 +155,23 @@ protected:
     self->receive([&](order& o) { got = std::move(o); },
                   caf::after(patience) >> [] {});
     return got;
+  }
+
+  /// Keeps sending `symbol` prices from `price` on (stepping by `step`, one every
+  /// 5 ms) until an order comes, at most `patience`.
+  std::optional<order> order_while_prices_move(const std::string& symbol, double price,
+                                               double step) {
+    auto deadline = std::chrono::steady_clock::now() + patience;
+    while (std::chrono::steady_clock::now() < deadline) {
+      send(update_at(symbol, price));
+      price += step;
+      std::optional<order> got;
+      self->receive([&](order& o) { got = std::move(o); },
+                    caf::after(std::chrono::milliseconds(5)) >> [] {});
+      if (got)
+        return got;
+    }
+    return std::nullopt;
   }
 
   /// Asks the strategy to stop; true if it replied true.
@@ -272,19 +300,23 @@ TEST_F(strategy_test, holds_back_while_an_order_is_outstanding_and_reverses_with
   EXPECT_EQ(logged[1].quantity, 20);
 }
 
-TEST_F(strategy_test, rejected_order_leaves_the_position_so_the_next_buy_wants_the_full_quantity) {
+TEST_F(strategy_test, after_a_reject_it_backs_off_then_wants_the_full_quantity_again) {
   start();
   send(market_news(75));
   send_prices("AAPL", {100, 101, 102, 105});
   auto first = next_order();
   ASSERT_TRUE(first);
   EXPECT_EQ(first->dir, side::buy);
+  auto rejected_at = mono_ns();
   send(outcome_of(*first, exec_status::rejected, "quantity exceeds the limit"));
-  send_prices("AAPL", {108});
-  auto second = next_order();
-  ASSERT_TRUE(second) << "no new order after the reject: the position moved";
+  // Not on the very next price (no reject storm): the next order comes from a
+  // price it saw at least the first backoff (0.1 s) after the reject.
+  auto second = order_while_prices_move("AAPL", 108, 1);
+  ASSERT_TRUE(second) << "no new order after the backoff";
+  EXPECT_GE(second->strategy_seen_ns - rejected_at, 100'000'000)
+    << "ordered again right after a reject";
   EXPECT_EQ(second->dir, side::buy);
-  EXPECT_EQ(second->quantity, 10);
+  EXPECT_EQ(second->quantity, 10) << "the reject moved the position";
   EXPECT_NE(second->order_id, first->order_id);
   send(outcome_of(*second, exec_status::filled));
   ASSERT_TRUE(stop());
@@ -308,8 +340,7 @@ TEST_F(strategy_test, rejected_reversal_keeps_the_long_position_and_retries_the_
   EXPECT_EQ(sell->dir, side::sell);
   EXPECT_EQ(sell->quantity, 20);
   send(outcome_of(*sell, exec_status::rejected, "no live book for AAPL"));
-  send_prices("AAPL", {85});
-  auto again = next_order();
+  auto again = order_while_prices_move("AAPL", 85, -1);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->dir, side::sell);
   EXPECT_EQ(again->quantity, 20); // still +10 -> -10
@@ -529,27 +560,126 @@ TEST_F(strategy_test, exit_message_terminates_it) {
   strategy = nullptr;
 }
 
-TEST_F(strategy_test, an_unanswered_order_becomes_outcome_unknown_and_a_late_fill_still_counts) {
+TEST_F(strategy_test, an_unanswered_order_is_sent_again_with_its_id_until_its_outcome_comes) {
   start(2000, 200);
   send(market_news(75));
   send_prices("AAPL", {100, 101, 102, 105});
   auto buy = next_order();
   ASSERT_TRUE(buy);
-  // Nobody answers: after strategy.order_timeout_ms the strategy gives up.
-  auto deadline = std::chrono::steady_clock::now() + patience;
-  while (metrics.outcome_unknown.get() == 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::yield();
-  ASSERT_EQ(metrics.outcome_unknown.get(), 1u) << "no timeout within the patience";
-  // The fill arrives late: the position still moves, so the reversal that
-  // follows must sell twice the quantity.
+  EXPECT_FALSE(buy->resend);
+  // Nobody answers: after strategy.order_timeout_ms the same order comes again.
+  auto again = next_order();
+  ASSERT_TRUE(again) << "no resend within the patience";
+  EXPECT_EQ(again->order_id, buy->order_id);
+  EXPECT_TRUE(again->resend);
+  EXPECT_EQ(again->quantity, buy->quantity);
+  EXPECT_EQ(metrics.outcome_unknown.get(), 1u);
+  EXPECT_EQ(metrics.unknown_now.load(), 1);
+  EXPECT_GE(metrics.resent.get(), 1u);
+  // The outcome arrives (the OMS answers the original and the resend alike): it
+  // counts once, and "unknown" ends.
   send(outcome_of(*buy, exec_status::filled));
+  auto repeat = outcome_of(*buy, exec_status::filled);
+  repeat.repeat = true;
+  send(repeat);
+  ASSERT_TRUE(sync());
+  while (order_pending()) {
+  } // resends sent before the outcome arrived
+  EXPECT_EQ(metrics.unknown_now.load(), 0);
+  EXPECT_EQ(metrics.fills.get(), 1u);
+  EXPECT_EQ(metrics.repeats.get(), 1u);
+  // The reversal that follows sells twice the quantity: the fill counted once.
   send(market_news(25));
-  send_prices("AAPL", {100, 95, 90, 85});
-  auto sell = next_order();
+  auto sell = order_while_prices_move("AAPL", 100, -5);
   ASSERT_TRUE(sell);
   EXPECT_EQ(sell->dir, side::sell);
   EXPECT_EQ(sell->quantity, 20);
-  EXPECT_EQ(metrics.fills.get(), 1u);
+  // Both sends are in the orders log, the second marked as a resend.
+  send(outcome_of(*sell, exec_status::filled));
+  ASSERT_TRUE(stop());
+  ASSERT_TRUE(await_termination());
+  auto logged = logged_orders();
+  ASSERT_GE(logged.size(), 3u);
+  EXPECT_EQ(logged[1].order_id, buy->order_id);
+  EXPECT_TRUE(logged[1].resend);
+}
+
+TEST_F(strategy_test, on_the_oms_link_it_asks_for_its_positions_and_resends_what_is_pending) {
+  start();
+  // The node hands over the OMS: first the account's positions are asked.
+  std::optional<std::string> asked;
+  self->receive([&](positions_atom, const std::string& account) { asked = account; },
+                caf::after(patience) >> [] {});
+  ASSERT_TRUE(asked);
+  EXPECT_EQ(*asked, "strategy");
+  send(market_news(75));
+  send_prices("AAPL", {100, 101, 102, 105});
+  auto buy = next_order();
+  ASSERT_TRUE(buy);
+  // The OMS link drops and comes back: positions first, then the same order.
+  self->send(strategy, peer_atom::value, order_entry_actor{});
+  self->send(strategy, peer_atom::value, caf::actor_cast<order_entry_actor>(self));
+  asked.reset();
+  self->receive([&](positions_atom, const std::string& account) { asked = account; },
+                caf::after(patience) >> [] {});
+  ASSERT_TRUE(asked);
+  auto again = next_order();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->order_id, buy->order_id);
+  EXPECT_TRUE(again->resend);
+}
+
+TEST_F(strategy_test, it_adopts_the_oms_positions_and_does_not_count_a_fill_they_hold) {
+  start();
+  send(market_news(75));
+  send_prices("AAPL", {100, 101, 102, 105});
+  auto buy = next_order();
+  ASSERT_TRUE(buy);
+  // The OMS says: AAPL +10, as of journal sequence 7 (which holds this buy).
+  account_positions theirs;
+  theirs.account = "strategy";
+  theirs.sequence = 7;
+  position aapl;
+  aapl.symbol = "AAPL";
+  aapl.quantity = 10;
+  theirs.positions = {aapl};
+  self->send(strategy, theirs);
+  auto fill = outcome_of(*buy, exec_status::filled);
+  fill.sequence = 7;
+  fill.repeat = true;
+  send(fill);
+  ASSERT_TRUE(sync());
+  EXPECT_EQ(metrics.reconciled.get(), 1u);
+  // Had the fill counted again, the position would be +20 and the reversal 30.
+  send(market_news(25));
+  auto sell = order_while_prices_move("AAPL", 100, -5);
+  ASSERT_TRUE(sell);
+  EXPECT_EQ(sell->quantity, 20);
+  send(outcome_of(*sell, exec_status::filled)); // sequence 0: counts
+  ASSERT_TRUE(stop());
+  ASSERT_TRUE(await_termination());
+  ASSERT_EQ(metrics.final_positions.size(), 2u);
+  EXPECT_EQ(metrics.final_positions[0].first, "AAPL");
+  EXPECT_EQ(metrics.final_positions[0].second, -10);
+}
+
+TEST_F(strategy_test, at_start_it_resends_the_last_order_per_symbol_of_its_orders_log) {
+  order aapl_old = make_logged_order("old-1", "AAPL", side::buy);
+  order aapl_last = make_logged_order("old-2", "AAPL", side::sell);
+  order msft_last = make_logged_order("old-3", "MSFT", side::buy);
+  for (auto& o : {aapl_old, aapl_last, msft_last})
+    ASSERT_EQ(orders_log.append(to_log_line(o)), "");
+  start();
+  std::vector<std::string> resent;
+  for (int i = 0; i < 2; ++i) {
+    auto o = next_order();
+    ASSERT_TRUE(o) << "after " << resent.size() << " resends; resent metric " << metrics.resent.get();
+    EXPECT_TRUE(o->resend);
+    resent.push_back(o->order_id);
+  }
+  std::sort(resent.begin(), resent.end());
+  EXPECT_EQ(resent, (std::vector<std::string>{"old-2", "old-3"}));
+  EXPECT_FALSE(order_pending());
 }
 
 } // namespace trading

@@ -45,10 +45,24 @@ class ClusterFlowTest(ClusterTest):
     def test_port_in_use_is_fatal_and_named(self):
         self.start_all(order=("oms",))
         self.wait_output("oms", "listening on")
+        twin_log = os.path.join(self.dir, "twin_trades.log")
         twin = self.node("oms_twin", self.cluster["oms"].config,
-                         self.cluster["oms"].overrides).start()
+                         self.cluster["oms"].overrides
+                         + [f"oms.trades_log={twin_log}"]).start()
         self.assertEqual(twin.wait(10), 1)
         self.assertIn(f"cannot listen on 127.0.0.1:{self.ports['oms']}", twin.output())
+        self.stop_all()
+
+    def test_a_second_oms_on_the_same_trades_log_is_refused(self):
+        # The trades log is the OMS's journal: two writers would each recover
+        # a different half of the truth.
+        self.start_all(order=("oms",))
+        self.wait_output("oms", "listening on")
+        twin = self.node("oms_twin", self.cluster["oms"].config,
+                         self.cluster["oms"].overrides + ["node.port=0"]).start()
+        self.assertEqual(twin.wait(10), 1)
+        self.assertIn("is in use by another process", twin.output())
+        self.assertIn("fatal", twin.output())
         self.stop_all()
 
     def test_unreachable_peer_host_is_named_and_retried(self):
