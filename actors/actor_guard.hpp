@@ -30,7 +30,8 @@ public:
     auto& sender = self->current_sender();
     if (sender && sender->node() == self->node())
       return true;
-    refuse(what, sender ? "node " + to_string(sender->node()) : "an anonymous sender");
+    refuse(std::string{"private '"} + what + "'",
+           sender ? "node " + to_string(sender->node()) : "an anonymous sender");
     return false;
   }
 
@@ -40,8 +41,22 @@ public:
     if (self->current_sender() == self->ctrl())
       return true;
     auto& sender = self->current_sender();
-    refuse(what, sender ? "actor " + std::to_string(sender->id()) + " on node "
+    refuse(std::string{"private '"} + what + "'", sender ? "actor " + std::to_string(sender->id()) + " on node "
                             + to_string(sender->node())
+                        : "an anonymous sender");
+    return false;
+  }
+
+  /// True if the current message comes from `producer` (the actor its node
+  /// handed over, a proxy of it for a remote one): a sink takes its stream from
+  /// that producer only. Else counts and logs a refusal.
+  template <class Self>
+  bool from_ok(Self* self, const caf::strong_actor_ptr& producer, const char* what) {
+    auto& sender = self->current_sender();
+    if (sender && sender == producer)
+      return true;
+    refuse(std::string{"'"} + what + "'", sender ? "actor " + std::to_string(sender->id()) + " on node "
+                            + to_string(sender->node()) + ", not its producer"
                         : "an anonymous sender");
     return false;
   }
@@ -75,10 +90,10 @@ private:
     return text;
   }
 
-  void refuse(const char* what, const std::string& from) {
+  // `what`: "private 'stop'", "'quote'", ...
+  void refuse(const std::string& what, const std::string& from) {
     metrics_->refused.add();
-    limiter_.log(log_level::warn, who_,
-                 std::string{"refused a private '"} + what + "' message from " + from,
+    limiter_.log(log_level::warn, who_, "refused a " + what + " message from " + from,
                  mono_ns());
   }
 

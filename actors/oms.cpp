@@ -47,6 +47,7 @@ struct oms_state {
   std::optional<log_limiter> book_trouble;
   nanos_t next_check_ns = 0; // of the segment's health (syscalls: not per order)
   bool writer_alive = false;
+  caf::strong_actor_ptr book; // the only sender of quotes it takes
   // Group commit: the answers owed for the orders in the engine's batch.
   std::vector<caf::typed_response_promise<execution_report>> owed;
   bool commit_sent = false; // a commit message is on its way to us
@@ -187,13 +188,19 @@ oms_actor::behavior_type oms(self_ptr self, const oms_settings& cfg,
       st.engine->sync_now(mono_ns());
     },
     [self](const tick& t) {
-      self->state.metrics->book_updates_in.add();
-      self->state.engine->on_quote(t.symbol, t.top);
+      auto& st = self->state;
+      if (!st.guard->from_ok(self, st.book, "quote"))
+        return; // prices only from the book it linked to
+      st.metrics->book_updates_in.add();
+      st.engine->on_quote(t.symbol, t.top);
     },
     [self](const tick_batch& batch) {
-      self->state.metrics->book_updates_in.add(batch.ticks.size());
+      auto& st = self->state;
+      if (!st.guard->from_ok(self, st.book, "quote"))
+        return;
+      st.metrics->book_updates_in.add(batch.ticks.size());
       for (auto& t : batch.ticks)
-        self->state.engine->on_quote(t.symbol, t.top);
+        st.engine->on_quote(t.symbol, t.top);
     },
     [self](peer_atom, quote_stream_actor& book) {
       auto& st = self->state;
@@ -202,6 +209,7 @@ oms_actor::behavior_type oms(self_ptr self, const oms_settings& cfg,
       // A new book starts from nothing, a lost one leaves nothing: no fill at a
       // price from a dead book.
       st.engine->clear_book();
+      st.book = caf::actor_cast<caf::strong_actor_ptr>(book);
       if (book)
         self->send(book, subscribe_atom::value,
                    caf::actor_cast<quote_sink_actor>(self));

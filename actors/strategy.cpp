@@ -184,18 +184,28 @@ private:
   void receive_one() {
     metrics_.messages_in.add();
     receive(
-      [this](const news& n) { on_news(n); },
+      // Each stream only from the producer its node handed over.
+      [this](const news& n) {
+        if (guard_.from_ok(this, news_feed_, "news"))
+          on_news(n);
+      },
       [this](const tick& t) {
-        if (cfg_.book_source == "actor")
+        if (cfg_.book_source == "actor" && guard_.from_ok(this, book_, "quote"))
           on_tick(t);
       },
       [this](const tick_batch& batch) {
-        if (cfg_.book_source == "actor")
+        if (cfg_.book_source == "actor" && guard_.from_ok(this, book_, "quote"))
           for (auto& t : batch.ticks)
             on_tick(t);
       },
-      [this](const execution_report& r) { on_report(r); },
-      [this](account_positions& p) { on_positions(p); },
+      [this](const execution_report& r) {
+        if (guard_.from_ok(this, oms_ptr(), "execution report"))
+          on_report(r);
+      },
+      [this](account_positions& p) {
+        if (guard_.from_ok(this, oms_ptr(), "positions"))
+          on_positions(p);
+      },
       [this](peer_atom, order_entry_actor& x) {
         if (!guard_.private_ok(this, "peer"))
           return;
@@ -211,11 +221,17 @@ private:
             resend(sb, now);
       },
       [this](peer_atom, sentiment_stream_actor& x) {
-        if (guard_.private_ok(this, "peer") && x)
+        if (!guard_.private_ok(this, "peer"))
+          return;
+        news_feed_ = caf::actor_cast<caf::strong_actor_ptr>(x);
+        if (x)
           send(x, subscribe_atom::value, caf::actor_cast<sentiment_sink_actor>(this));
       },
       [this](peer_atom, quote_stream_actor& x) {
-        if (guard_.private_ok(this, "peer") && x && cfg_.book_source == "actor")
+        if (!guard_.private_ok(this, "peer"))
+          return;
+        book_ = caf::actor_cast<caf::strong_actor_ptr>(x);
+        if (x && cfg_.book_source == "actor")
           send(x, subscribe_atom::value, caf::actor_cast<quote_sink_actor>(this));
       },
       [this](stop_atom) {
@@ -530,6 +546,10 @@ private:
       metrics_.final_positions.emplace_back(sb.symbol, sb.position);
   }
 
+  caf::strong_actor_ptr oms_ptr() const {
+    return caf::actor_cast<caf::strong_actor_ptr>(oms_);
+  }
+
   symbol_state* find(const std::string& symbol) {
     auto i = index_.find(symbol);
     return i == index_.end() ? nullptr : &books_[i->second];
@@ -546,6 +566,8 @@ private:
   std::unordered_map<std::string, std::size_t> index_;
   std::optional<std::int32_t> market_sentiment_;
   order_entry_actor oms_;
+  caf::strong_actor_ptr book_;      // the quote stream handed over (actor mode)
+  caf::strong_actor_ptr news_feed_; // the sentiment stream handed over
   std::unique_ptr<shm::segment_reader> reader_;
   shm::slot_entry entry_{};
   std::uint64_t last_change_ = 0;

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdexcept>
 #include <string_view>
 #include <unistd.h>
@@ -54,6 +55,13 @@ journal_summary read_trades_journal(
     if (errno == ENOENT)
       return out;
     fail("cannot open trades log", path);
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    // A device (/dev/full in the tests, /dev/null) holds no journal to read.
+    ::close(fd);
+    log_warn(who, "trades log " + path + " is not a regular file: nothing to recover");
+    return out;
   }
   std::vector<char> buffer(1 << 20);
   std::string carry;            // the start of a line split across reads

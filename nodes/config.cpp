@@ -88,6 +88,24 @@ std::vector<schema::key> make_keys() {
                   ACCESS(node.cpus), between(0, 1023)));
   s.push_back(key("node.log_level", "", "lowest level of log lines written to stderr",
                   ACCESS(node.log_level), one_of({"debug", "info", "warn", "error"})));
+  s.push_back(key("node.tls.certificate", "path",
+                  "PEM certificate of this node; TLS is on when set (with key, ca_file)",
+                  ACCESS(node.tls.certificate), schema::max_length(max_path_length)));
+  s.push_back(key("node.tls.key", "path", "PEM private key of the certificate",
+                  ACCESS(node.tls.key), schema::max_length(max_path_length)));
+  s.push_back(key("node.tls.ca_file", "path",
+                  "PEM CA every peer's certificate must be signed by",
+                  ACCESS(node.tls.ca_file), schema::max_length(max_path_length)));
+  s.push_back(key("node.tls.passphrase", "", "passphrase of an encrypted key",
+                  ACCESS(node.tls.passphrase), schema::max_length(1024)));
+  s.push_back(key("node.tls.handshake_timeout_ms", "ms",
+                  "a connection that has not finished its TLS handshake by then is "
+                  "closed and logged",
+                  ACCESS(node.tls.handshake_timeout_ms), between(10, max_ms)));
+  s.push_back(key("node.allow_plaintext_remote", "",
+                  "listen on a non-loopback address without TLS (anyone who reaches "
+                  "the port can steer the node)",
+                  ACCESS(node.allow_plaintext_remote)));
   // caf
   s.push_back(key("caf.scheduler_policy", "", "CAF scheduler",
                   ACCESS(caf.scheduler_policy), one_of({"sharing", "stealing"})));
@@ -250,6 +268,11 @@ std::vector<std::string> universe(const node_config& cfg, const std::string& whe
   return given;
 }
 
+// 127.0.0.0/8, ::1 and localhost: reachable from this host only.
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
 // Rules that span keys, checked on the effective config.
 void validate(const node_config& cfg, const std::string& where) {
   if (cfg.node.actors.empty())
@@ -269,6 +292,20 @@ void validate(const node_config& cfg, const std::string& where) {
     fail(where, "strategy.orders_log", "must name a file");
   if (cfg.oms.trades_log.empty())
     fail(where, "oms.trades_log", "must name a file");
+  auto& tls = cfg.node.tls;
+  auto tls_keys = !tls.certificate.empty() + !tls.key.empty() + !tls.ca_file.empty();
+  if (tls_keys != 0 && tls_keys != 3)
+    fail(where, tls.certificate.empty() ? "node.tls.certificate"
+                : tls.key.empty()       ? "node.tls.key"
+                                        : "node.tls.ca_file",
+         "TLS needs node.tls.certificate, node.tls.key and node.tls.ca_file together");
+  if (cfg.node.listen && !tls.enabled() && !cfg.node.allow_plaintext_remote
+      && !is_loopback(cfg.node.host))
+    fail(where, "node.host",
+         "refusing to listen on " + cfg.node.host
+           + " without TLS: BASP has no authentication, so anyone who reaches the "
+             "port could steer this node's actors; set node.tls.* (or "
+             "node.allow_plaintext_remote=true on a network you trust)");
   // A stream this node consumes but does not produce must come from a peer.
   for (auto& [consumer, stream_name] : consumed_streams(cfg)) {
     auto producer = std::string{topology::find_stream(stream_name)->producer};

@@ -28,6 +28,21 @@ struct endpoint {
   std::int64_t port = 0; // 0: not configured
 };
 
+/// TLS between nodes (CAF's OpenSSL module): on when certificate, key and ca_file
+/// are set; both sides present a certificate and verify the other's against the CA.
+struct tls_settings {
+  std::string certificate; // PEM file: this node's certificate
+  std::string key;         // PEM file: its private key
+  std::string ca_file;     // PEM file: the cluster's CA
+  std::string passphrase;  // of the key, if it is encrypted
+  /// A connection that has not finished its handshake by then is closed.
+  std::int64_t handshake_timeout_ms = 2000;
+
+  bool enabled() const {
+    return !certificate.empty();
+  }
+};
+
 struct node_settings {
   std::string name = "node";
   /// Roles hosted here (a subset of topology::roles).
@@ -47,6 +62,10 @@ struct node_settings {
   std::vector<std::int64_t> cpus;
   /// debug | info | warn | error (parse_log_level in actors/diagnostics.hpp).
   std::string log_level = "info";
+  tls_settings tls;
+  /// Listen on an address other than loopback without TLS (BASP has no
+  /// authentication: whoever reaches the port can send the node's actors work).
+  bool allow_plaintext_remote = false;
 };
 
 struct caf_settings {

@@ -16,6 +16,7 @@
 #include "nodes/results.hpp"
 #include "nodes/signals.hpp"
 #include "nodes/stats.hpp"
+#include "nodes/tls.hpp"
 #include "nodes/wiring.hpp"
 #include "shm/book_segment.hpp"
 
@@ -141,6 +142,15 @@ int run_node(const node_config& cfg, double duration_s) {
   register_message_types(sys_cfg);
   sys_cfg.load<caf::io::middleman>();
   apply_caf_settings(cfg.caf, sys_cfg);
+  if (cfg.node.tls.enabled()) {
+    try {
+      check_tls_files(cfg.node.tls);
+    } catch (const std::exception& e) {
+      log_error(who, std::string{"fatal: "} + e.what());
+      return 1;
+    }
+    enable_tls(cfg.node.tls, sys_cfg);
+  }
   double elapsed = 0;
   run_window window;
   std::vector<position> positions;

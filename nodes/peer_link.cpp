@@ -1,4 +1,5 @@
 #include "nodes/peer_link.hpp"
+#include "nodes/tls.hpp"
 
 #include <chrono>
 #include <set>
@@ -142,10 +143,21 @@ void look_up_streams(self_ptr self, std::uint64_t gen, const caf::actor& entry,
   }
 }
 
+// A TLS mismatch shows as a connect error: say what to check.
+std::string tls_hint(caf::actor_system& sys, const caf::error& err) {
+  auto refused = sys.render(err).find("ip_connect failed") != std::string::npos;
+  if (sys.has_openssl_manager() && !refused) // nobody listening is no TLS matter
+    return "; this node uses TLS: the peer needs node.tls.* with a certificate from "
+           "the same CA";
+  if (err == caf::sec::disconnect_during_handshake)
+    return "; the peer may require TLS (node.tls.*)";
+  return {};
+}
+
 void attempt(self_ptr self) {
   auto& st = self->state;
   auto gen = st.generation;
-  auto mm = self->system().middleman().actor_handle();
+  auto mm = connector(self->system()); // TLS when the node has it
   self->request(mm, request_timeout, caf::connect_atom::value, st.host, st.port)
     .then(
       [=](const caf::node_id&, caf::strong_actor_ptr& ptr,
@@ -179,7 +191,8 @@ void attempt(self_ptr self) {
             });
       },
       [=](caf::error& err) {
-        fail(self, gen, "cannot connect (" + self->system().render(err) + ")");
+        fail(self, gen, "cannot connect (" + self->system().render(err) + ")"
+                          + tls_hint(self->system(), err));
       });
 }
 

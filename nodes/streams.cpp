@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "caf/actor_system.hpp"
+#include "caf/openssl/publish.hpp"
 #include "caf/event_based_actor.hpp"
 #include "caf/io/middleman.hpp"
 #include "caf/send.hpp"
@@ -119,6 +120,8 @@ caf::expected<std::uint16_t> publish_entry(caf::actor_system& sys,
   auto handle = sys.spawn(entry, std::move(node_name), std::move(producers));
   out = caf::actor_cast<caf::actor>(handle);
   // Published typed: a peer's remote_actor<entry_actor> checks the interface.
+  if (sys.has_openssl_manager())
+    return caf::openssl::publish(handle, port, host.c_str(), true);
   return sys.middleman().publish(handle, port, host.c_str(), true);
 }
 

@@ -769,6 +769,9 @@ TEST(config, schema_markdown_contains_every_key) {
                    "node.stats_interval_ms", "node.reconnect_min_ms",
                    "node.reconnect_max_ms", "node.drain_timeout_ms", "node.results_file",
                    "node.warmup_ms", "node.cpus", "node.log_level",
+                   "node.tls.certificate", "node.tls.key", "node.tls.ca_file",
+                   "node.tls.passphrase", "node.tls.handshake_timeout_ms",
+                   "node.allow_plaintext_remote",
                    "caf.scheduler_policy", "caf.max_threads", "caf.aggressive_polling",
                    "caf.middleman_workers", "caf.heartbeat_interval_ms",
                    "caf.connection_timeout_ms", "instruments.symbols",
@@ -791,7 +794,7 @@ TEST(config, schema_markdown_contains_every_key) {
                    "peers.oms.port"})
     EXPECT_NE(md.find(std::string{"| `"} + key + "` |"), std::string::npos) << key;
   // ... and nothing else: one row per key plus the two header lines.
-  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 64 + 2);
+  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 70 + 2);
   EXPECT_NE(md.find("order ids given up on (outside the OMS dedup window) kept to "
                     "recognize a late outcome"),
             std::string::npos);
@@ -850,6 +853,31 @@ TEST(config, strategy_account_is_printable_without_spaces_and_reaches_the_strate
   EXPECT_EQ(cfg.strategy.oms_dedup_window, 500);
   expect_names(override_error("strategy.account=two words"), "--set",
                "strategy.account", {"printable"});
+}
+
+TEST(config, tls_keys_come_together_and_a_remote_listen_needs_tls_or_an_opt_in) {
+  expect_names(override_error("node.tls.certificate=/x/node.crt"), "base.json",
+               "node.tls.key", {"together"});
+  auto with = [](std::vector<std::string> sets) {
+    sets.insert(sets.begin(), "node.listen=true");
+    return parse_config(doc_with(""), "base.json", sets);
+  };
+  try {
+    with({"node.host=0.0.0.0"});
+    ADD_FAILURE() << "a plaintext listen on 0.0.0.0 was accepted";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string{e.what()}.find("refusing to listen on 0.0.0.0 without TLS"),
+              std::string::npos)
+      << e.what();
+  }
+  for (auto host : {"127.0.0.1", "127.1.2.3", "localhost", "::1"})
+    EXPECT_NO_THROW(with({std::string{"node.host="} + host})) << host;
+  EXPECT_TRUE(with({"node.host=0.0.0.0", "node.allow_plaintext_remote=true"})
+                .node.allow_plaintext_remote);
+  auto tls = with({"node.host=0.0.0.0", "node.tls.certificate=a.crt",
+                   "node.tls.key=a.key", "node.tls.ca_file=ca.crt"});
+  EXPECT_TRUE(tls.node.tls.enabled());
+  EXPECT_EQ(tls.node.tls.handshake_timeout_ms, 2000);
 }
 
 } // namespace trading

@@ -136,6 +136,10 @@ protected:
     settings.instruments = {"AAPL", "MSFT"};
     settings.drain_timeout_ms = drain_timeout_ms;
     strategy = spawn_strategy(sys, settings, orders_log, metrics);
+    // `self` plays every producer: the strategy takes a stream only from the
+    // producer its node handed over.
+    self->send(strategy, peer_atom::value, caf::actor_cast<sentiment_stream_actor>(self));
+    self->send(strategy, peer_atom::value, caf::actor_cast<quote_stream_actor>(self));
     self->send(strategy, peer_atom::value, caf::actor_cast<order_entry_actor>(self));
   }
 
@@ -547,6 +551,32 @@ TEST_F(strategy_test, hand_over_from_an_anonymous_sender_is_refused) {
                     caf::after(std::chrono::seconds(0)) >> [] {});
   EXPECT_FALSE(stolen);
   EXPECT_EQ(metrics.guard.refused.get(), 1u);
+}
+
+TEST_F(strategy_test, streams_and_answers_from_anyone_but_their_producer_are_refused) {
+  start();
+  caf::scoped_actor stranger{sys};
+  // A stranger's news, prices and fake fill: none may move the strategy.
+  stranger->send(strategy, market_news(75));
+  for (auto p : {100.0, 101.0, 102.0, 105.0})
+    stranger->send(strategy, update_at("AAPL", p));
+  order fake;
+  fake.order_id = "fake-1";
+  fake.symbol = "AAPL";
+  fake.dir = side::buy;
+  fake.quantity = 10;
+  stranger->send(strategy, outcome_of(fake, exec_status::filled));
+  ASSERT_TRUE(eventually([&] { return metrics.guard.refused.get() >= 6; }));
+  ASSERT_TRUE(sync());
+  EXPECT_EQ(metrics.fills.get(), 0u);
+  EXPECT_EQ(metrics.book_events.get(), 0u);
+  EXPECT_FALSE(order_pending()) << "a stranger's prices and news made it trade";
+  // From the producers its node handed over, the same trade goes through.
+  send(market_news(75));
+  send_prices("AAPL", {100, 101, 102, 105});
+  auto o = next_order();
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->quantity, 10) << "the stranger's fill moved the position";
 }
 
 TEST_F(strategy_test, exit_message_terminates_it) {

@@ -4,9 +4,11 @@
 //                                    it what a stranger must never get obeyed (two
 //                                    timers, a stop) and something it does not
 //                                    understand (a string); prints what stop answered
-//   stray_peer HOST PORT order ID SYMBOL QUANTITY
+//   stray_peer HOST PORT order ID SYMBOL QUANTITY [FAKE_PRICE]
 //                                    sends one BUY order to the node's order entry
-//                                    and prints "STATUS reason"
+//                                    and prints "STATUS price reason"; with
+//                                    FAKE_PRICE it first sends the OMS a quote of
+//                                    that price, as if it were the book
 // Exits 0 when the node answered, 1 when it could not be reached or asked.
 #include <chrono>
 #include <iostream>
@@ -63,10 +65,22 @@ int send_private(caf::scoped_actor& self, const entry_actor& entry) {
 }
 
 int send_order(caf::scoped_actor& self, const entry_actor& entry, const std::string& id,
-               const std::string& symbol, const std::string& quantity) {
+               const std::string& symbol, const std::string& quantity,
+               const std::string& fake_price) {
   auto oms = look_up<order_entry_actor>(self, entry, orders_atom::value, "orders");
   if (!oms)
     return 1;
+  if (!fake_price.empty()) {
+    // The OMS takes quotes (actor book mode): pose as its book.
+    tick fake;
+    fake.symbol = symbol;
+    fake.top.bid = fake.top.ask = fake.top.last = to_price(std::stod(fake_price));
+    fake.top.bid_size = fake.top.ask_size = 1'000'000;
+    fake.feed_incarnation = 1;
+    fake.sequence = 1;
+    fake.created_ns = mono_ns();
+    self->send(caf::actor_cast<caf::actor>(oms), fake);
+  }
   order o;
   o.order_id = id;
   o.symbol = symbol;
@@ -77,7 +91,9 @@ int send_order(caf::scoped_actor& self, const entry_actor& entry, const std::str
   self->request(oms, timeout, o)
     .receive(
       [&](execution_report& r) {
-        std::cout << to_string(r.status) << " " << r.reason << std::endl;
+        std::cout << to_string(r.status) << " "
+                  << (r.execution_price == no_price ? 0.0 : to_double(r.execution_price))
+                  << " " << r.reason << std::endl;
         rc = 0;
       },
       [&](caf::error& err) { std::cerr << "stray_peer: order: " << to_string(err) << "\n"; });
@@ -90,7 +106,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   auto usage = [] {
     std::cerr << "usage: stray_peer HOST PORT private\n"
-                 "       stray_peer HOST PORT order ID SYMBOL QUANTITY\n";
+                 "       stray_peer HOST PORT order ID SYMBOL QUANTITY [FAKE_PRICE]\n";
     return 2;
   };
   if (args.size() < 3)
@@ -108,7 +124,8 @@ int main(int argc, char** argv) {
   caf::scoped_actor self{sys};
   if (args[2] == "private" && args.size() == 3)
     return send_private(self, *entry);
-  if (args[2] == "order" && args.size() == 6)
-    return send_order(self, *entry, args[3], args[4], args[5]);
+  if (args[2] == "order" && (args.size() == 6 || args.size() == 7))
+    return send_order(self, *entry, args[3], args[4], args[5],
+                      args.size() == 7 ? args[6] : std::string{});
   return usage();
 }

@@ -61,7 +61,8 @@ class TypedTopologyTest(ClusterTest):
         def order(n):
             run = stray_peer(port, "order", f"probe-{n}", "AAPL", "1")
             self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
-            return run.stdout.strip()
+            status, _, reason = (run.stdout.strip() + " ").split(" ", 2)
+            return f"{status} {reason}".strip()
 
         tries = iter(range(1000))
         wait_for(lambda: order(next(tries)).startswith("FILLED"), 20,
@@ -81,6 +82,35 @@ class TypedTopologyTest(ClusterTest):
         self.assertEqual(len({t["execution_id"] for t in trades}), len(trades))
         self.assertFalse([t for t in trades if t["order_id"] == "after-loss"
                           and t["status"] == "FILLED"])
+
+    def test_oms_takes_quotes_only_from_the_book_it_linked_to(self):
+        # A stranger with the project's headers poses as the book: its quotes
+        # are refused and counted, and never price a fill.
+        self.start_all(order=("oms", "book", "feeds"))
+        port = self.ports["oms"]
+        self.wait_output("oms", "linked to node 'book'")
+
+        def order(n, fake):
+            run = stray_peer(port, "order", f"fake-{n}", "AAPL", "1", fake)
+            self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+            status, price, _ = (run.stdout.strip() + " ").split(" ", 2)
+            return status, float(price)
+
+        tries = iter(range(1000))
+        fills = []
+        wait_for(lambda: fills.append(order(next(tries), "1000000")) or
+                 fills[-1][0] == "FILLED", 20, "an order to fill at the book's price")
+        for status, price in fills:
+            self.assertNotEqual(price, 1000000.0, "filled at a stranger's price")
+        self.assertLess(fills[-1][1], 10000.0)
+        self.cluster["book"].kill()
+        self.wait_output("oms", "lost book")
+        status, price = order("dead", "0.01")
+        self.assertEqual((status, price), ("REJECTED", 0.0),
+                         "a stranger's quote priced an order while the book was gone")
+        self.wait_output("oms", "refused a 'quote' message from actor")
+        for role in ("feeds", "oms"):
+            self.assertEqual(self.cluster[role].stop(), 0, self.cluster[role].output())
 
     def test_truncated_segment_ends_the_node_with_a_clear_error(self):
         node = self.node("aio", ALL_IN_ONE, [*self.private(), *FAST]).start()
