@@ -29,6 +29,9 @@ std::string append_log::sync() {
 }
 
 std::string append_log::lock_exclusive() {
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0 && !S_ISREG(st.st_mode))
+    return {}; // a device (/dev/full, /dev/null) journals nothing to share
   if (::flock(fd_, LOCK_EX | LOCK_NB) == 0)
     return {};
   if (errno == EWOULDBLOCK)

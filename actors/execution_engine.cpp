@@ -176,8 +176,10 @@ const std::vector<execution_report>& execution_engine::commit(nanos_t now) {
       for (auto& s : batch_)
         lines += s.logged ? 1 : 0;
       metrics_.log_failures.add();
-      log_error("oms", "trades log: " + err + "; " + std::to_string(lines)
-                         + " orders rejected");
+      log_failures_.log(log_level::error, "oms", "trades-log-failure",
+                        "trades log: " + err + "; " + std::to_string(lines)
+                          + " orders rejected",
+                        now);
       next_sequence_ -= lines;
     } else if (sync_ == fsync_policy::interval) {
       unsynced_ = true;

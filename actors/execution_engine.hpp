@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/diagnostics.hpp"
 #include "actors/recent_ids.hpp"
 #include "actors/trades_journal.hpp"
 #include "messages/orders.hpp"
@@ -116,6 +117,7 @@ private:
   std::unordered_map<std::string, std::size_t> batch_index_; // order id -> 1-based
   std::string batch_text_;
   std::vector<execution_report> results_;
+  log_limiter log_failures_; // a full disk is one line per second, with a count
 };
 
 } // namespace trading

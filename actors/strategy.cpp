@@ -325,9 +325,13 @@ private:
         continue;
       ++differences;
       metrics_.reconciled.add();
-      log_warn(who, "position in " + sb.symbol + " was " + std::to_string(sb.position)
-                      + ", the OMS says " + std::to_string(theirs)
-                      + ": adopting the OMS's");
+      auto text = "position in " + sb.symbol + " was " + std::to_string(sb.position)
+                  + ", the OMS says " + std::to_string(theirs) + ": adopting the OMS's";
+      // With an order of it pending, the OMS may simply know its outcome first.
+      if (sb.pending)
+        log_info(who, text + " (order " + sb.pending->order_id + " is pending)");
+      else
+        log_warn(who, text);
       sb.position = theirs;
     }
     adopted_sequence_ = p.sequence;

@@ -215,10 +215,20 @@ class TradeAuditTest(unittest.TestCase):
         self.assert_fails(r, "repeat logged")
 
     def test_outcome_of_an_unlogged_order_fails(self):
-        trades = CLEAN_TRADES + [outcome("z-1", "AAPL", "SELL", status="REJECTED", seq=9)]
+        # Before orders the strategy did log: not a kill's unlogged tail.
+        trades = CLEAN_TRADES + [outcome("a-0", "AAPL", "SELL", status="REJECTED", seq=9)]
         r = self.run_audit(trades=trades)
         self.assert_fails(r, "outcome of an unlogged order")
         self.assertEqual(r.unknown_orders, 1)
+
+    def test_the_unlogged_last_orders_of_a_killed_strategy_are_tolerated(self):
+        # Sent, executed, and the strategy died before its orders-log write.
+        last = max(int(o["order_id"].rpartition("-")[2]) for o in CLEAN_ORDERS
+                   if o["order_id"].startswith("a-"))
+        tail = outcome(f"a-{last + 1}", "AAPL", "SELL", status="REJECTED", seq=9)
+        r = self.run_audit(trades=CLEAN_TRADES + [tail])
+        self.assertTrue(r.ok, r.problems)
+        self.assertEqual(r.unlogged_tail, 1)
 
     def test_sequence_going_back_fails(self):
         trades = [dict(t) for t in CLEAN_TRADES]
