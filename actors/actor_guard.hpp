@@ -10,6 +10,7 @@
 #include "caf/message_view.hpp"
 #include "caf/node_id.hpp"
 #include "caf/scheduled_actor.hpp"
+#include "caf/system_messages.hpp"
 
 #include "actors/counter.hpp"
 #include "actors/diagnostics.hpp"
@@ -61,13 +62,27 @@ public:
     return false;
   }
 
-  /// Installs the handler that drops (counts, logs) what matches nothing.
+  /// Installs the handler that drops (counts, logs) what matches nothing, and
+  /// the one that obeys an exit message only from its own node: a stranger's
+  /// (or an anonymous one's) is refused and counted. (Reason `kill` cannot be
+  /// trapped: keeping strangers out altogether is TLS's job.)
   void drop_unknown(caf::scheduled_actor* self) {
     self->set_default_handler(
       [this](caf::scheduled_actor* s, caf::message_view& x) {
         note_dropped(x.content().stringify());
         return caf::drop(s, x);
       });
+    self->set_exit_handler([this](caf::scheduled_actor* s, caf::exit_msg& x) {
+      if (exit_ok(s))
+        s->quit(x.reason);
+    });
+  }
+
+  /// True if an exit message may be obeyed: it comes from an actor of this node
+  /// (never anonymously; the node sends it from an actor of its own).
+  template <class Self>
+  bool exit_ok(Self* self) {
+    return private_ok(self, "exit");
   }
 
   /// For blocking actors, which have no default handler: call from a catch-all.

@@ -242,6 +242,8 @@ private:
         stop_promise_ = make_response_promise();
       },
       [this](caf::exit_msg& x) {
+        if (!guard_.exit_ok(this))
+          return;
         // Asked to quit without a drain: answers still due count as unknown.
         log_info(who, "exit requested (" + to_string(x.reason) + ")");
         finish();

@@ -120,7 +120,7 @@ protected:
     // A test that failed half-way leaves the strategy running; the system's
     // destructor waits for it.
     if (strategy)
-      caf::anon_send_exit(strategy, caf::exit_reason::user_shutdown);
+      self->send_exit(strategy, caf::exit_reason::user_shutdown);
   }
 
   /// Spawns the strategy for AAPL and MSFT (windows 2/4, quantity 10) and hands
@@ -579,10 +579,14 @@ TEST_F(strategy_test, streams_and_answers_from_anyone_but_their_producer_are_ref
   EXPECT_EQ(o->quantity, 10) << "the stranger's fill moved the position";
 }
 
-TEST_F(strategy_test, exit_message_terminates_it) {
+TEST_F(strategy_test, an_anonymous_exit_message_is_refused_and_its_nodes_obeyed) {
   start();
   self->monitor(strategy);
   caf::anon_send_exit(strategy, caf::exit_reason::user_shutdown);
+  ASSERT_TRUE(eventually([&] { return metrics.guard.refused.get() >= 1; }))
+    << "an anonymous exit message was not refused";
+  ASSERT_TRUE(sync()) << "it stopped on a stranger's exit message";
+  self->send_exit(strategy, caf::exit_reason::user_shutdown);
   auto down = false;
   self->receive([&](caf::down_msg& msg) { down = msg.source == strategy; },
                 caf::after(patience) >> [] {});

@@ -2,7 +2,7 @@
 // entry interface) and then either
 //   stray_peer HOST PORT private     takes the news feed's public handle and sends
 //                                    it what a stranger must never get obeyed (two
-//                                    timers, a stop) and something it does not
+//                                    timers, a stop, two exit messages) and something it does not
 //                                    understand (a string); prints what stop answered
 //   stray_peer HOST PORT order ID SYMBOL QUANTITY [FAKE_PRICE]
 //                                    sends one BUY order to the node's order entry
@@ -59,7 +59,10 @@ int send_private(caf::scoped_actor& self, const entry_actor& entry) {
         stopped = x;
       },
       [&](caf::error& err) { std::cerr << "stray_peer: stop: " << to_string(err) << "\n"; });
-  std::cout << "sent timer x2, a string and stop; stop answered "
+  // Exit messages, from an actor and anonymously: trappable reasons are refused.
+  self->send_exit(raw, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(raw, caf::exit_reason::user_shutdown);
+  std::cout << "sent timer x2, a string, stop and two exits; stop answered "
             << (answered ? (stopped ? "true" : "false") : "nothing") << std::endl;
   return answered ? 0 : 1;
 }

@@ -49,7 +49,7 @@ class TypedTopologyTest(ClusterTest):
         self.assertEqual(node.stop(), 0, node.output())
         with open(results) as f:
             totals = json.load(f)["totals"]
-        self.assertEqual(totals["refused"], 3)  # two timers and the stop
+        self.assertEqual(totals["refused"], 5)  # two timers, the stop, two exits
         self.assertEqual(totals["dropped"], 1)  # the string
 
     def test_oms_on_messages_rejects_while_its_book_is_gone(self):
