@@ -3,6 +3,7 @@ driver and the integration tests."""
 import ctypes
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -36,13 +37,19 @@ def free_ports(n):
     return ports
 
 
-def cluster_sets(ports):
-    """--set values that point every node of a cluster at `ports` (role -> port);
-    the same list works on every node, since all share one schema."""
-    return [f"peers.price_feed.port={ports['feeds']}",
-            f"peers.news_feed.port={ports['feeds']}",
-            f"peers.book.port={ports['book']}",
-            f"peers.oms.port={ports['oms']}"]
+# Which cluster node hosts each peer role (peers.<role>.*); the strategy is
+# nobody's peer.
+PEER_NODE = {"price_feed": "feeds", "news_feed": "feeds", "book": "book", "oms": "oms"}
+
+
+def cluster_sets(ports, hosts=None):
+    """--set values that point every node of a cluster at `ports` (node -> port)
+    and, when given, `hosts` (node -> address); the same list works on every
+    node, since all share one schema."""
+    out = [f"peers.{role}.port={ports[node]}" for role, node in PEER_NODE.items()]
+    if hosts:
+        out += [f"peers.{role}.host={hosts[node]}" for role, node in PEER_NODE.items()]
+    return out
 
 
 try:
@@ -60,11 +67,12 @@ def _die_with_parent():
 
 
 def start_node(config, overrides=(), duration=None, out_path=None, err_path=None,
-               cwd=None, own_session=False, die_with_parent=False):
+               cwd=None, own_session=False, die_with_parent=False, prefix=()):
     """Starts one node; stdout/stderr go to the given files (or are inherited).
     own_session keeps a terminal's Ctrl-C away from it (the launcher decides);
-    die_with_parent has the kernel kill it if this process dies first."""
-    args = [node_binary(), "--config", config]
+    die_with_parent has the kernel kill it if this process dies first; prefix
+    is a command that execs the node (`ip netns exec NS`: the pid stays the node's)."""
+    args = [*prefix, node_binary(), "--config", config]
     if duration:
         args += ["--duration", str(duration)]
     for o in overrides:
@@ -119,3 +127,60 @@ def stop_node(role, proc, log, timeout):
                   flush=True)
             proc.kill()
     return proc.wait()
+
+
+# -- a launcher's run: wait, stop in order, sum up ------------------------------------
+
+def run_until(procs, duration, stop, tick=None):
+    """Waits until `stop` (a list a signal handler appends to) is non-empty, the
+    `duration` (s, 0 = none) has passed or a node has exited; tick(elapsed) is
+    called every 0.1 s. Says which nodes exited by themselves."""
+    start = time.monotonic()
+    end = start + duration if duration else None
+    while not stop and all(p.poll() is None for p in procs.values()):
+        if end is not None and time.monotonic() >= end:
+            break
+        if tick:
+            tick(time.monotonic() - start)
+        time.sleep(0.1)
+    for role, proc in procs.items():
+        if proc.poll() is not None:
+            print(f"{role} exited by itself (code {proc.returncode})", flush=True)
+
+
+def stop_cluster(procs, outs, stop_timeout):
+    """Stops the nodes one SIGTERM at a time, sources first (CLUSTER_ROLES), each
+    killed after its `stop_timeout` (s); their exit codes by role."""
+    print("stopping: " + ", ".join(r for r in CLUSTER_ROLES if r in procs), flush=True)
+    return {role: stop_node(role, procs[role], outs[role], stop_timeout[role])
+            for role in CLUSTER_ROLES if role in procs}
+
+
+def summary_of(path):
+    """The node's summary line, and its reconnect count."""
+    text = open(path, errors="replace").read() if os.path.exists(path) else ""
+    lines = [l for l in text.splitlines() if "summary:" in l]
+    reconnects = re.findall(r"reconnects (\d+)", lines[-1]) if lines else []
+    return (lines[-1] if lines else "(no summary)"), (reconnects[0] if reconnects else "0")
+
+
+def print_cluster_summary(trades_log, codes, outs):
+    """Fills and rejects from the trades log; exit code, reconnects and the
+    summary of every node."""
+    trades = []
+    if os.path.exists(trades_log):
+        with open(trades_log, errors="replace") as f:
+            for line in f:
+                try:
+                    trades.append(json.loads(line))
+                except ValueError:
+                    pass  # a torn line: the audit names it
+    fills = sum(1 for t in trades if t.get("status") == "FILLED")
+    rejects = sum(1 for t in trades if t.get("status") == "REJECTED")
+    print(f"cluster summary: trades log {trades_log}: {fills} filled, {rejects} rejected")
+    for role in CLUSTER_ROLES:
+        if role not in codes:
+            continue
+        line, reconnects = summary_of(outs[role])
+        print(f"  {role:8} exit {codes[role]}  reconnects {reconnects}  "
+              f"{line.split('summary: ')[-1]}", flush=True)
