@@ -500,8 +500,8 @@ private:
         metrics_.outcome_unknown.add();
         metrics_.unknown_now.fetch_add(1, std::memory_order_relaxed);
         log_warn(who, "order " + sb.pending->order_id + ": no outcome after "
-                        + std::to_string(cfg_.order_timeout_ms)
-                        + " ms: outcome unknown, sending it again");
+                        + std::to_string(cfg_.order_timeout_ms) + " ms: outcome unknown, "
+                        + (oms_ ? "sending it again" : "sent again when the OMS is back"));
       }
       if (order_count_ - sb.pending_number
           >= static_cast<std::uint64_t>(cfg_.oms_dedup_window)) {

@@ -145,13 +145,17 @@ void look_up_streams(self_ptr self, std::uint64_t gen, const caf::actor& entry,
 
 // A TLS mismatch shows as a connect error: say what to check.
 std::string tls_hint(caf::actor_system& sys, const caf::error& err) {
-  auto refused = sys.render(err).find("ip_connect failed") != std::string::npos;
-  if (sys.has_openssl_manager() && !refused) // nobody listening is no TLS matter
+  // Nobody listening, or a timeout, is no TLS matter.
+  auto text = sys.render(err);
+  auto handshake = err == caf::sec::disconnect_during_handshake
+                   || (err == caf::sec::cannot_connect_to_node
+                       && text.find("ip_connect failed") == std::string::npos);
+  if (!handshake)
+    return {};
+  if (sys.has_openssl_manager())
     return "; this node uses TLS: the peer needs node.tls.* with a certificate from "
            "the same CA";
-  if (err == caf::sec::disconnect_during_handshake)
-    return "; the peer may require TLS (node.tls.*)";
-  return {};
+  return "; the peer may require TLS (node.tls.*)";
 }
 
 void attempt(self_ptr self) {
@@ -185,6 +189,9 @@ void attempt(self_ptr self) {
               look_up_streams(self, gen, entry, peer_name);
             },
             [=](caf::error& err) {
+              if (err == caf::sec::request_timeout)
+                return fail(self, gen, "no answer to hello (the connection was "
+                                       "lost, or the node is hung)");
               fail(self, gen, "the actor published there is not a trading node "
                               "entry (wrong actor interface: "
                                 + self->system().render(err) + ")");

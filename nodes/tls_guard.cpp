@@ -5,7 +5,8 @@
 // interposes SSL_accept (the module resolves it dynamically; ours comes first):
 // the real one does the work, and we time the handshake, fail it past
 // node.tls.handshake_timeout_ms (CAF then closes the connection), and log every
-// refused handshake with the peer's address.
+// refused handshake with the peer's address. SSL_read, SSL_write and SSL_connect
+// are interposed too, to start each call with a clean error queue (below).
 #include <arpa/inet.h>
 #include <atomic>
 #include <cstdint>
@@ -81,8 +82,40 @@ std::uint64_t tls_handshakes_refused() {
 
 } // namespace trading
 
+namespace {
+
+template <class Fn>
+Fn real(const char* name) {
+  return reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
+}
+
+} // namespace
+
+// CAF's module clears OpenSSL's (per-thread) error queue only inside a log
+// statement, which Debian's build compiles out: one failed connection would
+// leave an error that makes SSL_get_error() fail the next call on any other
+// connection of that thread. Each call starts with a clean queue.
+extern "C" int SSL_read(SSL* ssl, void* buf, int num) {
+  static auto fn = real<int (*)(SSL*, void*, int)>("SSL_read");
+  ERR_clear_error();
+  return fn(ssl, buf, num);
+}
+
+extern "C" int SSL_write(SSL* ssl, const void* buf, int num) {
+  static auto fn = real<int (*)(SSL*, const void*, int)>("SSL_write");
+  ERR_clear_error();
+  return fn(ssl, buf, num);
+}
+
+extern "C" int SSL_connect(SSL* ssl) {
+  static auto fn = real<int (*)(SSL*)>("SSL_connect");
+  ERR_clear_error();
+  return fn(ssl);
+}
+
 extern "C" int SSL_accept(SSL* ssl) {
   using namespace trading;
+  ERR_clear_error();
   auto now = mono_ns();
   auto index = started_index();
   auto started = reinterpret_cast<std::intptr_t>(SSL_get_ex_data(ssl, index));

@@ -27,6 +27,22 @@ class TlsTest(ClusterTest):
         self.wait_output("strategy", "| peers 2/2")
         self.stop_all()
 
+    def test_a_killed_tls_peer_costs_only_its_own_links(self):
+        # CAF 0.17 leaves a failed connection's OpenSSL error queued, which broke
+        # every other TLS connection of the thread (nodes/tls_guard.cpp).
+        for role in ("oms", "strategy", "book", "feeds"):
+            self.make_tls(role).start()
+        self.wait_for_fills(2)
+        self.wait_output("strategy", "| peers 2/2")
+        self.cluster["oms"].kill()
+        self.wait_output("strategy", "lost oms")
+        self.restart("oms")
+        self.wait_output("strategy", "re-linked to node", count=1)
+        self.wait_more_fills()
+        self.assertNotIn("lost news_feed", self.cluster["strategy"].output())
+        self.assertNotIn("lost price_feed", self.cluster["book"].output())
+        self.stop_all()
+
     def test_an_encrypted_key_with_its_passphrase_works(self):
         self.make("oms", self.ca.sets("oms", passphrase="s3cret")).start()
         self.wait_output("oms", "listening on")
