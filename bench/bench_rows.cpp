@@ -56,6 +56,12 @@ void write_rows(const std::vector<bench_row>& rows, std::ostream& out) {
     j["profile"] = r.profile;
     j["method"] = r.method;
     j["cdf"] = r.cdf;
+    if (!r.rates.empty()) {
+      auto rates = nlohmann::ordered_json::object();
+      for (const auto& [key, value] : r.rates)
+        rates[key] = value;
+      j["rates"] = std::move(rates);
+    }
     arr.push_back(std::move(j));
   }
   out << arr.dump(2) << '\n';

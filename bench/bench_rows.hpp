@@ -1,4 +1,4 @@
-// Shared support for the micro benchmarks (bench/micro_shm.cpp and
+// Shared support for the micro benchmarks (bench/micro_shm.cpp, micro_oms.cpp and
 // bench/micro_actor.cpp): our result rows and their JSON form, our own
 // command-line flags, CPU pinning, and the plumbing for benchmarks that fork a
 // peer process (shared anonymous memory, reaping children). No CAF here.
@@ -55,6 +55,9 @@ struct bench_row {
   std::size_t payload_bytes = 0;
   /// (percent, value) points for the CDF plot.
   std::vector<std::pair<double, std::int64_t>> cdf;
+  /// Optional rates of the row, e.g. ("orders_per_s", 250000): written as the
+  /// object "rates" when there are any.
+  std::vector<std::pair<std::string, double>> rates;
 };
 
 /// Percentiles (nearest rank) and max of `h`.
@@ -63,7 +66,7 @@ bench_row make_row(std::string name, const latency_histogram& h,
                    std::size_t payload_bytes);
 
 /// A JSON array of objects with the keys name, unit, count, p50, p90, p99, p999,
-/// max, payload_bytes, profile, method, cdf.
+/// max, payload_bytes, profile, method, cdf (and rates, if the row has any).
 void write_rows(const std::vector<bench_row>& rows, std::ostream& out);
 
 /// Writes `rows` to the file `path`, or to stdout when `path` is empty.

@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """End-to-end figures from real trading_node runs with the benchmark profile
 (configs/bench/): tick-to-trade with its hops, in one process and across the
-four-node cluster, over shm and over actor messages; and the highest tick rate
-the chain feed -> book -> strategy sustains.
+four-node cluster, over shm and over actor messages; the cost of each
+oms.fsync mode end to end (the strategy -> OMS hop and orders/s, in one process
+with shm); and the highest tick rate the chain feed -> book -> strategy sustains.
 
-  bench/e2e.py --out FILE [--quick]
+  bench/e2e.py --out FILE [--quick] [--journal-dir DIR]
 
-Writes {"rows": [...], "throughput": {...}, "runs": [...]} to FILE.
+Writes {"rows": [...], "throughput": {...}, "runs": [...]} to FILE. The trades
+logs of the fsync runs go in a directory under DIR (default: FILE's directory),
+which must be on a disk for fdatasync to mean anything.
 """
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -84,7 +88,7 @@ def cluster(book_source, duration, workdir, extra=()):
 def profile_of(sets, layout):
     """What the benchmark profile was, as the configs and --set made it."""
     keep = ("book_source", "poll_us", "scheduler", "max_threads", "cpu", "batch",
-            "interval_us", "ticks_per_interval")
+            "interval_us", "ticks_per_interval", "fsync")
     shown = [s for s in sets if any(k in s.split("=")[0] for k in keep)]
     return f"{layout} (configs/bench), " + ", ".join(shown)
 
@@ -101,18 +105,66 @@ def latency_row(name, latency, sets, layout, method):
 
 
 def tick_to_trade_rows(duration, workdir):
+    """The tick-to-trade rows, and the all-in-one shm run's (result, sets): that
+    run is also the fsync `none` measurement."""
     rows = []
     method = ("one order: OMS receipt minus the creation time of the tick that "
               "caused it (CLOCK_MONOTONIC, shared by all processes)")
+    baseline = None
     for source in ("shm", "actor"):
         res, sets = all_in_one(source, duration, workdir)
         rows.append(latency_row(f"tick_to_trade_all_in_one_{source}", res["latency_ns"],
                                 sets, "all_in_one", method))
+        if source == "shm":
+            baseline = (res, sets)
     for source in ("shm", "actor"):
         res, sets = cluster(source, duration, workdir)
         latency = dict(res["oms"]["latency_ns"])
         rows.append(latency_row(f"tick_to_trade_cluster_{source}", latency, sets,
                                 "cluster", method))
+    return rows, baseline
+
+
+# oms.fsync modes measured end to end besides `none` (the benchmark profile's,
+# whose figures come from the tick_to_trade_all_in_one_shm run), with the
+# interval of oms.fsync_interval_ms's default.
+FSYNC_MODES = {"every": ["oms.fsync=every"],
+               "interval": ["oms.fsync=interval", "oms.fsync_interval_ms=100"]}
+
+
+def fsync_row(mode, res, sets, note=""):
+    """The strategy -> OMS hop of one all-in-one run (shm), and the orders per
+    second the strategy sent over its window (all of them answered by the OMS,
+    which journals each outcome before answering it)."""
+    hop = res["latency_ns"]["strategy_to_oms"]
+    return {"name": f"strategy_to_oms_fsync_{mode}", "unit": "ns", "count": hop["count"],
+            **{k: hop[k] for k in ("p50", "p90", "p99", "p999", "max")},
+            "payload_bytes": 0,
+            "profile": profile_of(sets, "all_in_one") + note,
+            "method": ("one order: OMS receipt minus the strategy's sight of the tick "
+                       "that caused it; stamped at receipt, so it holds the wait behind "
+                       "earlier commits (and their fdatasync), not the order's own"),
+            "rates": {"orders_per_s": round(res["rates_per_s"].get("orders", 0), 1)},
+            "cdf": hop["cdf"]}
+
+
+def fsync_rows(baseline, duration, journal_dir):
+    """One row per oms.fsync mode: `none` from the tick-to-trade run, `every` and
+    `interval` from one run each of the same profile, with the trades log on
+    journal_dir's disk (removed after a good run)."""
+    res, sets = baseline
+    rows = [fsync_row("none", res, [*sets, "oms.fsync=none"],
+                      " (the tick_to_trade_all_in_one_shm run)")]
+    for mode, extra in FSYNC_MODES.items():
+        started = time.time()
+        workdir = tempfile.mkdtemp(prefix="trading_bench_fsync_", dir=journal_dir)
+        res, sets = all_in_one("shm", duration, workdir, extra)
+        rows.append(fsync_row(mode, res, sets))
+        shutil.rmtree(workdir, ignore_errors=True)
+        hop = rows[-1]
+        print(f"  oms.fsync {mode}: strategy -> OMS p50 {hop['p50']} ns, p99 "
+              f"{hop['p99']} ns, {hop['rates']['orders_per_s']:,.0f} orders/s "
+              f"({time.time() - started:.0f} s)", flush=True)
     return rows
 
 
@@ -174,10 +226,14 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--out", required=True)
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--journal-dir")
     args = p.parse_args()
     workdir = tempfile.mkdtemp(prefix="trading_bench_")
     duration = 8 if args.quick else 20
-    rows = tick_to_trade_rows(duration, workdir)
+    rows, baseline = tick_to_trade_rows(duration, workdir)
+    # The same duration as the `none` run they are compared with.
+    rows += fsync_rows(baseline, duration,
+                       args.journal_dir or os.path.dirname(os.path.abspath(args.out)))
     runs = []
     # Ascending from a rate any healthy build sustains, so a figure is always
     # measured, up to past the goals (1 M in one process, 200 k across four).

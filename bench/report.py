@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Merges the benchmark outputs in DIR into DIR/results.json, writes
-DIR/latency_cdf.dat and DIR/latency_cdf.png (gnuplot), DIR/results.md (the
-README's tables), and prints a table.
+DIR/latency_cdf.dat and DIR/latency_cdf.png (gnuplot), the same for the
+durability rows (DIR/durability_cdf.*), DIR/results.md (the README's tables),
+and prints a table.
 
   bench/report.py DIR
 """
@@ -14,6 +15,14 @@ import sys
 
 ROW_KEYS = ("name", "unit", "count", "p50", "p90", "p99", "p999", "max",
             "payload_bytes", "profile", "method")
+FSYNC_MODES = ("none", "every", "interval")
+
+
+def durability(row):
+    """The rows of the OMS's journal: per fsync mode (micro and end to end), and
+    its recovery. They get their own table and plot."""
+    return row["name"].startswith(("oms_journal_", "oms_recovery_",
+                                   "strategy_to_oms_fsync_"))
 
 
 def machine():
@@ -28,18 +37,21 @@ def machine():
 
 def load_rows(out_dir):
     rows = []
-    for name in ("micro_shm.json", "micro_actor.json"):
-        with open(os.path.join(out_dir, name)) as f:
+    for name in ("micro_shm.json", "micro_actor.json", "micro_oms.json"):
+        path = os.path.join(out_dir, name)
+        if name == "micro_oms.json" and not os.path.exists(path):
+            continue  # a directory from before the OMS's journal was measured
+        with open(path) as f:
             rows += json.load(f)
     with open(os.path.join(out_dir, "e2e.json")) as f:
         e2e = json.load(f)
     return rows + e2e["rows"], e2e
 
 
-def write_cdf(out_dir, rows):
+def write_cdf(out_dir, rows, stem="latency_cdf"):
     """One block per latency (gnuplot `index`), value in ns against percentile."""
     plotted = [r for r in rows if r.get("cdf")]
-    with open(os.path.join(out_dir, "latency_cdf.dat"), "w") as f:
+    with open(os.path.join(out_dir, stem + ".dat"), "w") as f:
         f.write("# one block per latency row: latency_ns percentile\n")
         for i, r in enumerate(plotted):
             f.write(("\n\n" if i else "") + f"# {r['name']}\n")
@@ -48,10 +60,10 @@ def write_cdf(out_dir, rows):
     return [r["name"] for r in plotted]
 
 
-def plot(out_dir, names, title):
+def plot(out_dir, names, title, stem="latency_cdf"):
     script = f"""
 set terminal pngcairo size 1400,800 noenhanced
-set output '{os.path.join(out_dir, "latency_cdf.png")}'
+set output '{os.path.join(out_dir, stem + ".png")}'
 set title '{title}'
 set logscale x
 set xtics ('10 ns' 10, '100 ns' 100, '1 us' 1e3, '10 us' 1e4, '100 us' 1e5, \
@@ -62,13 +74,15 @@ set yrange [0:100]
 set grid
 set key outside right
 names = "{' '.join(names)}"
-plot for [i=0:{len(names) - 1}] '{os.path.join(out_dir, "latency_cdf.dat")}' \\
+plot for [i=0:{len(names) - 1}] '{os.path.join(out_dir, stem + ".dat")}' \\
   index i using 1:2 with linespoints pointsize 0.6 title word(names, i+1)
 """
     subprocess.run(["gnuplot"], input=script, text=True, check=True)
 
 
 def fmt(ns):
+    if ns >= 1_000_000_000:
+        return f"{ns / 1e9:.2f} s"
     if ns >= 1_000_000:
         return f"{ns / 1e6:.2f} ms"
     if ns >= 1_000:
@@ -87,6 +101,8 @@ def table(doc):
         for hop, v in r.get("hops", {}).items():
             lines.append(f"  {hop:32} {'':>8} {fmt(v['p50']):>10} {'':>10} "
                          f"{fmt(v['p99']):>10}")
+        for key, v in r.get("rates", {}).items():
+            lines.append(f"  {key.replace('_per_s', '/s'):32} {v:>19,.0f}")
     t = doc["throughput"]
     lines.append(f"throughput: all-in-one {t['ticks_per_s_all_in_one']:,.0f} ticks/s, "
                  f"cluster {t['ticks_per_s_cluster']:,.0f} ticks/s (sustained)")
@@ -97,6 +113,55 @@ def fmt_md(ns):
     return fmt(ns).replace(" us", " µs")
 
 
+def fmt_rate(v):
+    if v >= 10_000:
+        return f"{v / 1000:,.0f} k"
+    return f"{v:,.0f}"
+
+
+def lines_of(name):
+    """oms_recovery_1m_lines -> 1000000, oms_recovery_100k_lines -> 100000."""
+    n = name[len("oms_recovery_"):-len("_lines")]
+    scale = {"m": 1_000_000, "k": 1000}.get(n[-1:], 1)
+    return int(n.rstrip("mk")) * scale
+
+
+def durability_md(rows):
+    """The cost of each oms.fsync mode, and the recovery time."""
+    by_name = {r["name"]: r for r in rows}
+
+    def cell(name, rate_key):
+        r = by_name.get(name)
+        if r is None:
+            return "–"
+        rate = r.get("rates", {}).get(rate_key)
+        return (f"{fmt_md(r['p50'])} / {fmt_md(r['p99'])}"
+                + (f", {fmt_rate(rate)}/s" if rate is not None else ""))
+
+    out = ["", "| `oms.fsync` | journal, one order: p50 / p99, orders/s "
+           "| journal, 16 per commit: p50 / p99 per order, orders/s "
+           "| strategy → OMS end to end: p50 / p99, orders/s |",
+           "| --- | --- | --- | --- |"]
+    for mode in FSYNC_MODES:
+        if not any(n in by_name for n in (f"oms_journal_{mode}_batch1",
+                                          f"strategy_to_oms_fsync_{mode}")):
+            continue
+        label = f"`{mode}`" + (" (100 ms)" if mode == "interval" else "")
+        out.append(f"| {label} | {cell(f'oms_journal_{mode}_batch1', 'orders_per_s')} | "
+                   f"{cell(f'oms_journal_{mode}_batch16', 'orders_per_s')} | "
+                   f"{cell(f'strategy_to_oms_fsync_{mode}', 'orders_per_s')} |")
+    if len(out) == 3:
+        out = []
+    for r in rows:
+        if r["name"].startswith("oms_recovery_"):
+            lines = lines_of(r["name"])
+            out += ["", f"Recovery (`{r['name']}`): {lines:,} lines read back in "
+                    f"{r['p50'] / 1e9:.2f} s (median of {r['count']}, slowest "
+                    f"{r['max'] / 1e9:.2f} s), "
+                    f"{fmt_rate(r.get('rates', {}).get('lines_per_s', 0))} lines/s."]
+    return out
+
+
 def markdown(doc):
     """The README's tables, from the same numbers (no hand copying)."""
     m = doc["machine"]
@@ -105,6 +170,8 @@ def markdown(doc):
            "| row | count | p50 | p90 | p99 | p99.9 | max |",
            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in doc["results"]:
+        if durability(r):
+            continue
         out.append(f"| `{r['name']}` | {r['count']} | " + " | ".join(
             fmt_md(r[k]) for k in ("p50", "p90", "p99", "p999", "max")) + " |")
     out += ["", "| tick-to-trade row | feed → book | book → strategy | strategy → OMS |",
@@ -117,18 +184,23 @@ def markdown(doc):
     t = doc["throughput"]
     out += ["", f"Throughput: {t['ticks_per_s_all_in_one']:,.0f} ticks/s in one process, "
             f"{t['ticks_per_s_cluster']:,.0f} ticks/s across the cluster."]
+    out += durability_md(doc["results"])
     return "\n".join(out) + "\n"
 
 
 def main():
     out_dir = sys.argv[1]
     rows, e2e = load_rows(out_dir)
-    names = write_cdf(out_dir, rows)
+    names = write_cdf(out_dir, [r for r in rows if not durability(r)])
+    durability_names = write_cdf(out_dir, [r for r in rows if durability(r)],
+                                 "durability_cdf")
     doc = {"machine": machine(),
            "date": datetime.datetime.now(datetime.timezone.utc).strftime(
                "%Y-%m-%dT%H:%M:%SZ"),
            "results": [{**{k: r[k] for k in ROW_KEYS},
-                        **({"hops": r["hops"]} if "hops" in r else {})} for r in rows],
+                        **({"hops": r["hops"]} if "hops" in r else {}),
+                        **({"rates": r["rates"]} if "rates" in r else {})}
+                       for r in rows],
            "throughput": e2e["throughput"],
            "throughput_runs": e2e.get("throughput_runs", [])}
     with open(os.path.join(out_dir, "results.json"), "w") as f:
@@ -136,6 +208,9 @@ def main():
     with open(os.path.join(out_dir, "results.md"), "w") as f:
         f.write(markdown(doc))
     plot(out_dir, names, f"latency CDFs, {doc['machine']['cpu_model']}, {doc['date']}")
+    if durability_names:
+        plot(out_dir, durability_names, "OMS journal per oms.fsync mode, "
+             f"{doc['machine']['cpu_model']}, {doc['date']}", "durability_cdf")
     print(table(doc))
 
 
