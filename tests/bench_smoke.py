@@ -52,13 +52,24 @@ def main():
                 check(hop in r.get("hops", {}), f"{name}: hop {hop} missing")
                 check(0 < r["hops"][hop]["p50"] <= r["hops"][hop]["p99"],
                       f"{name}: hop {hop} not ordered")
+    # Durability rows: the journal per fsync mode, recovery, the hop per mode.
+    durability = [f"oms_journal_{mode}_batch{n}" for mode in ("none", "every", "interval")
+                  for n in (1, 16)]
+    durability += ["oms_recovery_100k_lines"]
+    durability += [f"strategy_to_oms_fsync_{mode}" for mode in ("none", "every", "interval")]
+    for name in durability:
+        check(name in rows, f"row {name} missing")
+        r = rows[name]
+        check(0 < r["p50"] <= r["p99"] <= r["max"], f"{name}: percentiles not ordered")
+        check(any(v > 0 for v in r.get("rates", {}).values()), f"{name}: no rate")
     for key in ("ticks_per_s_all_in_one", "ticks_per_s_cluster"):
         check(doc["throughput"].get(key, 0) > 0, f"throughput.{key} not > 0")
     png = os.path.join(out, "latency_cdf.png")
     check(os.path.getsize(png) > 1000 and open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n",
           "latency_cdf.png is not a PNG")
     check(os.path.getsize(os.path.join(out, "latency_cdf.dat")) > 0, "empty latency_cdf.dat")
-    print("bench smoke test passed: 11 rows, both throughput figures, the plot")
+    print(f"bench smoke test passed: {len(ROWS)} rows, {len(durability)} durability rows, "
+          "both throughput figures, the plot")
 
 
 if __name__ == "__main__":
