@@ -99,21 +99,27 @@ class Node:
 FILLER = b"\0"  # never in a node's output (HeldNode)
 
 
-def blocked_writing_a_pipe(pid):
-    """Whether a thread of `pid` sleeps in write(2) to a full pipe or FIFO."""
+def thread_files(pid, name):
+    """The text of /proc/PID/task/*/NAME for each thread of `pid` that still
+    exists (None if the process is gone)."""
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
     except FileNotFoundError:
-        return False
+        return None
+    texts = []
     for task in tasks:
         try:
-            with open(f"/proc/{pid}/task/{task}/wchan") as f:
-                wchan = f.read()
+            with open(f"/proc/{pid}/task/{task}/{name}") as f:
+                texts.append(f.read())
         except OSError:
-            continue
-        if "pipe_write" in wchan or wchan == "pipe_wait":
-            return True
-    return False
+            continue  # a thread that just exited
+    return texts
+
+
+def blocked_writing_a_pipe(pid):
+    """Whether a thread of `pid` sleeps in write(2) to a full pipe or FIFO."""
+    return any("pipe_write" in wchan or wchan == "pipe_wait"
+               for wchan in thread_files(pid, "wchan") or [])
 
 
 class HeldNode(Node):

@@ -18,7 +18,7 @@ import time
 import unittest
 
 from cluster import ClusterTest
-from harness import CONFIGS, FAST, wait_for
+from harness import CONFIGS, FAST, thread_files, wait_for
 import trade_audit  # scripts/, which harness puts on sys.path
 
 ALL_IN_ONE = os.path.join(CONFIGS, "all_in_one.json")
@@ -78,19 +78,10 @@ def positions_of(trades, up_to_sequence=None):
 def stopped(pid):
     """Whether every thread of `pid` is stopped (/proc/PID/task/*/stat state T):
     none of them can write a trades-log line any more."""
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except FileNotFoundError:
+    stats = thread_files(pid, "stat")
+    if not stats:
         return False
-    for task in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{task}/stat") as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
-        except (FileNotFoundError, IndexError):
-            continue  # a thread that just exited
-        if state not in ("T", "t"):
-            return False
-    return True
+    return all(stat.rsplit(")", 1)[1].split()[0] in ("T", "t") for stat in stats)
 
 
 def nonzero(positions):
