@@ -42,9 +42,7 @@ public:
     if (self->current_sender() == self->ctrl())
       return true;
     auto& sender = self->current_sender();
-    refuse(std::string{"private '"} + what + "'", sender ? "actor " + std::to_string(sender->id()) + " on node "
-                            + to_string(sender->node())
-                        : "an anonymous sender");
+    refuse(std::string{"private '"} + what + "'", describe(sender, ""));
     return false;
   }
 
@@ -56,9 +54,7 @@ public:
     auto& sender = self->current_sender();
     if (sender && sender == producer)
       return true;
-    refuse(std::string{"'"} + what + "'", sender ? "actor " + std::to_string(sender->id()) + " on node "
-                            + to_string(sender->node()) + ", not its producer"
-                        : "an anonymous sender");
+    refuse(std::string{"'"} + what + "'", describe(sender, ", not its producer"));
     return false;
   }
 
@@ -103,6 +99,13 @@ private:
     if (text.size() > max)
       text = text.substr(0, max) + "...";
     return text;
+  }
+
+  static std::string describe(const caf::strong_actor_ptr& sender, const char* tail) {
+    if (!sender)
+      return "an anonymous sender";
+    return "actor " + std::to_string(sender->id()) + " on node " + to_string(sender->node())
+           + tail;
   }
 
   // `what`: "private 'stop'", "'quote'", ...
