@@ -140,6 +140,7 @@ void execution_engine::submit(const order& x) {
   r.execution_id = id_prefix_ + std::to_string(r.sequence);
   r.order_id = x.order_id;
   r.account = x.account;
+  r.client_order_id = x.client_order_id;
   r.symbol = x.symbol;
   r.dir = x.dir;
   r.quantity = x.quantity;

@@ -38,6 +38,6 @@ using positions_atom = caf::atom_constant<caf::atom("positions")>;
 
 /// Bumped whenever a message struct or the entry protocol changes shape: peers of
 /// another protocol are refused at connect time with a clear error.
-constexpr std::uint32_t protocol_version = 3;
+constexpr std::uint32_t protocol_version = 4;
 
 } // namespace trading

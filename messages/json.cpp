@@ -69,6 +69,22 @@ void read_quote(const json& j, quote& x) {
   j.at("ask_size").get_to(x.ask_size);
 }
 
+// `client_order_id` is kept as the JSON text the client sent (a string or a
+// number), so the log shows it exactly as sent; absent for the strategy's orders.
+void put_client_id(json& j, const std::string& text) {
+  if (text.empty())
+    return;
+  auto v = json::parse(text, nullptr, false);
+  j["client_order_id"] = v.is_discarded() ? json(text) : v;
+}
+
+std::string client_id_at(const json& j) {
+  auto i = j.find("client_order_id");
+  if (i == j.end() || i->is_null())
+    return {};
+  return i->dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 } // namespace
 
 void to_json(json& j, const tick& x) {
@@ -128,6 +144,7 @@ void to_json(json& j, const order& x) {
            {"strategy_seen_ns", x.strategy_seen_ns}};
   if (x.resend)
     j["resend"] = true;
+  put_client_id(j, x.client_order_id);
 }
 
 void from_json(const json& j, order& x) {
@@ -142,6 +159,7 @@ void from_json(const json& j, order& x) {
   j.at("book_received_ns").get_to(x.book_received_ns);
   j.at("strategy_seen_ns").get_to(x.strategy_seen_ns);
   x.resend = j.value("resend", false);
+  x.client_order_id = client_id_at(j);
 }
 
 void to_json(json& j, const execution_report& x) {
@@ -160,6 +178,7 @@ void to_json(json& j, const execution_report& x) {
            {"status", to_string(x.status)}};
   if (!filled)
     j["reason"] = x.reason;
+  put_client_id(j, x.client_order_id);
   if (x.repeat)
     j["repeat"] = true;
 }
@@ -179,6 +198,7 @@ void from_json(const json& j, execution_report& x) {
   x.status = status_at(j, "status");
   x.reason = j.value("reason", std::string{});
   x.repeat = j.value("repeat", false);
+  x.client_order_id = client_id_at(j);
 }
 
 // Ids and symbols can arrive from any peer: bytes that are not UTF-8 are

@@ -17,6 +17,9 @@ struct order {
   std::string order_id;
   /// Whose order: positions are kept per account at the OMS.
   std::string account = "strategy";
+  /// The id an outside client (the edge gateway) gave the order, as the JSON text
+  /// it sent (`7` or `"a-7"`); empty for the strategy's orders. Logged, not used.
+  std::string client_order_id;
   std::string symbol;
   side dir = side::buy;
   quantity_t quantity = 0;
@@ -34,8 +37,8 @@ struct order {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order& x) {
-  return f(caf::meta::type_name("order"), x.order_id, x.account, x.symbol, x.dir,
-           x.quantity, x.limit_price, x.timestamp_ns, x.tick_created_ns,
+  return f(caf::meta::type_name("order"), x.order_id, x.account, x.client_order_id,
+           x.symbol, x.dir, x.quantity, x.limit_price, x.timestamp_ns, x.tick_created_ns,
            x.book_received_ns, x.strategy_seen_ns, x.resend);
 }
 
@@ -51,6 +54,7 @@ struct execution_report {
   std::string execution_id;
   std::string order_id;
   std::string account = "strategy";
+  std::string client_order_id; // the order's, JSON text ("" = none)
   std::string symbol;
   side dir = side::buy;
   quantity_t quantity = 0;
@@ -71,7 +75,8 @@ struct execution_report {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, execution_report& x) {
   return f(caf::meta::type_name("execution_report"), x.execution_id,
-           x.order_id, x.account, x.symbol, x.dir, x.quantity, x.order_price,
+           x.order_id, x.account, x.client_order_id, x.symbol, x.dir, x.quantity,
+           x.order_price,
            x.execution_price, x.status, x.reason, x.timestamp_ns, x.sequence,
            x.repeat);
 }
