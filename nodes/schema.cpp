@@ -313,6 +313,21 @@ void read_value(const json& v, std::map<std::string, double>& out, const limits&
   out = std::move(result);
 }
 
+void read_value(const json& v, std::optional<std::int64_t>& out, const limits& lim,
+                const std::string& where, const std::string& path) {
+  if (v.is_null()) {
+    out.reset();
+    return;
+  }
+  std::int64_t x = 0;
+  read_value(v, x, lim, where, path);
+  out = x;
+}
+
+void write_value(const std::optional<std::int64_t>& x, json& out) {
+  out = x ? json(*x) : json(nullptr);
+}
+
 void write_value(std::int64_t x, json& out) {
   out = x;
 }

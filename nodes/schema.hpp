@@ -15,6 +15,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -80,6 +81,9 @@ void read_value(const json& v, std::vector<std::int64_t>& out, const limits& lim
                 const std::string& where, const std::string& path);
 void read_value(const json& v, std::map<std::string, double>& out, const limits& lim,
                 const std::string& where, const std::string& path);
+/// null (off) or an integer in range.
+void read_value(const json& v, std::optional<std::int64_t>& out, const limits& lim,
+                const std::string& where, const std::string& path);
 
 void write_value(std::int64_t x, json& out);
 void write_value(double x, json& out);
@@ -88,6 +92,7 @@ void write_value(const std::string& x, json& out);
 void write_value(const std::vector<std::string>& x, json& out);
 void write_value(const std::vector<std::int64_t>& x, json& out);
 void write_value(const std::map<std::string, double>& x, json& out);
+void write_value(const std::optional<std::int64_t>& x, json& out);
 
 template <class T>
 constexpr const char* type_name() {
@@ -105,6 +110,8 @@ constexpr const char* type_name() {
     return "integer list";
   else if constexpr (std::is_same_v<T, std::map<std::string, double>>)
     return "object symbol: number";
+  else if constexpr (std::is_same_v<T, std::optional<std::int64_t>>)
+    return "integer or null";
   else
     static_assert(sizeof(T) == 0, "schema: no reader for this type");
 }
