@@ -228,6 +228,34 @@ std::vector<schema::key> make_keys() {
   s.push_back(key("oms.fsync_interval_ms", "ms",
                   "oms.fsync=interval: at most this long after a write",
                   ACCESS(oms.fsync_interval_ms), between(1, max_ms)));
+  // edge: outside clients on plain TCP (actors/edge.hpp)
+  s.push_back(key("edge.host", "",
+                  "address the edge's listeners bind (not loopback: needs "
+                  "node.allow_plaintext_remote, as they have no TLS)",
+                  ACCESS(edge.host), schema::max_length(max_host_length)));
+  const char* ports[][2] = {
+    {"edge.price_port", "protocol 1 price stream SYMBOL,PRICE* (the seeds' 5001)"},
+    {"edge.news_port", "protocol 1 sentiment stream N* (5002)"},
+    {"edge.order_port", "protocol 1 *-framed JSON orders and their executions (5003)"},
+    {"edge.gateway_port", "protocol 2 market data, news, heartbeats (5555)"},
+    {"edge.oms_port", "protocol 2 orders and trade executions (5558)"}};
+  std::optional<std::int64_t> edge_settings::*members[] = {
+    &edge_settings::price_port, &edge_settings::news_port, &edge_settings::order_port,
+    &edge_settings::gateway_port, &edge_settings::oms_port};
+  for (std::size_t i = 0; i < 5; ++i) {
+    auto member = members[i];
+    s.push_back(key(ports[i][0], "",
+                    std::string{ports[i][1]} + "; null = off, 0 = a free port (printed)",
+                    [member](node_config& c) -> auto& { return c.edge.*member; },
+                    between(0, 65535)));
+  }
+  s.push_back(key("edge.client_buffer_kb", "KiB",
+                  "output a client may leave unread before it is dropped",
+                  ACCESS(edge.client_buffer_kb), between(1, 1'048'576)));
+  s.push_back(key("edge.order_timeout_ms", "ms",
+                  "an order without the OMS's answer by then gets a reject saying so "
+                  "(resending its id gives the outcome)",
+                  ACCESS(edge.order_timeout_ms), between(1, max_ms)));
   // peers: one endpoint per role that produces a stream
   for (auto& role : producer_roles()) {
     s.push_back(key("peers." + role + ".host", "", "host of the node that hosts " + role,
@@ -305,6 +333,12 @@ void validate(const node_config& cfg, const std::string& where) {
          "refusing to listen on " + cfg.node.host
            + " without TLS: BASP has no authentication, so anyone who reaches the "
              "port could steer this node's actors; set node.tls.* (or "
+             "node.allow_plaintext_remote=true on a network you trust)");
+  if (cfg.hosts("edge") && !cfg.node.allow_plaintext_remote && !is_loopback(cfg.edge.host))
+    fail(where, "edge.host",
+         "refusing to listen on " + cfg.edge.host
+           + " for edge clients: the edge's ports are plain TCP, so anyone who "
+             "reaches them could trade; keep it on loopback (or set "
              "node.allow_plaintext_remote=true on a network you trust)");
   // A stream this node consumes but does not produce must come from a peer.
   for (auto& [consumer, stream_name] : consumed_streams(cfg)) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "actors/news_feed.hpp"
+#include "actors/edge.hpp"
 #include "actors/oms.hpp"
 #include "actors/price_feed.hpp"
 #include "actors/strategy.hpp"
@@ -97,6 +98,7 @@ struct node_config {
   top_of_book_settings book;
   strategy_settings strategy;
   oms_settings oms;
+  edge_settings edge;
   /// Key = the producer role's name; `peers.<role>.host/.port`.
   std::map<std::string, endpoint> peers = default_peers();
 

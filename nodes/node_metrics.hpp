@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "actors/edge.hpp"
 #include "actors/news_feed.hpp"
 #include "actors/oms.hpp"
 #include "actors/price_feed.hpp"
@@ -28,6 +29,7 @@ struct node_metrics {
   top_of_book_metrics book;
   strategy_metrics strategy;
   oms_metrics oms;
+  edge_metrics edge;
   link_metrics links;
 };
 

@@ -7,6 +7,7 @@
 #include "actors/append_log.hpp"
 #include "actors/diagnostics.hpp"
 #include "nodes/config.hpp"
+#include "nodes/signals.hpp"
 #include "nodes/topology.hpp"
 #include "shm/book_segment.hpp"
 
@@ -134,16 +135,57 @@ const role_adapter oms_role{
   [](const node_metrics& m) -> const guard_metrics& { return m.oms.guard; },
 };
 
+// -- edge ------------------------------------------------------------------------
+
+const role_adapter edge_role{
+  [](caf::actor_system& sys, const node_config& cfg, node_resources&,
+     node_metrics& m) {
+    auto edge = spawn_edge(sys, cfg.edge, m.edge);
+    // Listening at start, like node.port: a port in use is fatal (exit 1).
+    try {
+      for (auto& line : open_edge_listeners(sys, edge))
+        report("edge listening: " + line);
+    } catch (const std::exception& e) {
+      log_error("node", std::string{"fatal: "} + e.what());
+      request_fatal_stop(e.what());
+    }
+    return edge;
+  },
+  [](std::ostream& os, const node_metrics& m) {
+    auto& e = m.edge;
+    os << " | edge clients " << e.clients.load() << " frames in "
+       << e.frames_in.get() << " out " << e.frames_out.get() << " orders "
+       << e.orders.get() << " rejects " << e.rejects.get() << " drops "
+       << e.drops.get();
+  },
+  [](const node_metrics& m) {
+    return std::make_pair(m.edge.frames_in.get(), m.edge.frames_out.get());
+  },
+  [](const node_metrics& m) {
+    return counters{{"edge_connections", m.edge.connections.get()},
+                    {"edge_frames_in", m.edge.frames_in.get()},
+                    {"edge_frames_out", m.edge.frames_out.get()},
+                    {"edge_orders", m.edge.orders.get()},
+                    {"edge_rejects", m.edge.rejects.get()},
+                    {"edge_drops", m.edge.drops.get()}};
+  },
+  [](const node_metrics& m) {
+    return counters{{"edge_frames_out", m.edge.frames_out.get()}};
+  },
+  [](const node_metrics& m) -> const guard_metrics& { return m.edge.guard; },
+};
+
 // One adapter per role, in the topology's order.
-const std::array<const role_adapter*, 5> adapters{
-  &price_feed_role, &news_feed_role, &book_role, &strategy_role, &oms_role};
+const std::array<const role_adapter*, 6> adapters{
+  &price_feed_role, &news_feed_role, &book_role, &strategy_role, &oms_role, &edge_role};
 static_assert(adapters.size() == topology::roles.size(),
               "every role of the topology needs its adapter here");
 static_assert(topology::role_index("price_feed") == 0
                 && topology::role_index("news_feed") == 1
                 && topology::role_index("book") == 2
                 && topology::role_index("strategy") == 3
-                && topology::role_index("oms") == 4,
+                && topology::role_index("oms") == 4
+                && topology::role_index("edge") == 5,
               "the adapters follow the topology's order");
 
 } // namespace

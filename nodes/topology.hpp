@@ -8,7 +8,8 @@
 //
 //   price_feed --ticks--> book --book--> strategy, oms      (or shm, per consumer)
 //   news_feed --sentiment--> strategy
-//   oms --orders (order -> execution_report)--> strategy
+//   oms --orders (order -> execution_report)--> strategy, edge
+//   book, news_feed --book, sentiment--> edge (outside clients on plain TCP)
 //
 // No CAF: the config library uses it too.
 #pragma once
@@ -49,12 +50,13 @@ struct role {
 
 /// In pipeline order; the stats line and summaries follow it. The clean shutdown
 /// stops sources first (see nodes/roles.cpp), so downstream drains what is under way.
-inline constexpr std::array<role, 5> roles{{
+inline constexpr std::array<role, 6> roles{{
   {"price_feed", {}},
   {"news_feed", {}},
   {"book", {{{"ticks", ""}}}},
   {"strategy", {{{"sentiment", ""}, {"orders", ""}, {"book", "strategy.book_source"}}}},
   {"oms", {{{"book", "oms.book_source"}}}},
+  {"edge", {{{"book", ""}, {"sentiment", ""}, {"orders", ""}}}},
 }};
 
 constexpr const role* find_role(std::string_view name) {
