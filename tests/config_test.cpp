@@ -590,7 +590,7 @@ TEST(config, printed_config_shows_instruments_as_given_and_no_filled_fields) {
 
 TEST(config, known_roles_are_the_topology_roles_in_order) {
   EXPECT_EQ(known_roles(), (std::vector<std::string>{"price_feed", "news_feed", "book",
-                                                     "strategy", "oms"}));
+                                                     "strategy", "oms", "edge"}));
 }
 
 TEST(config, peers_are_the_producer_roles) {
@@ -616,7 +616,12 @@ TEST(config, consumed_streams_skip_a_book_read_from_shm) {
   using streams = std::vector<std::pair<std::string, std::string>>;
   auto shm = load_config(all_in_one); // both book sources shm
   EXPECT_EQ(consumed_streams(shm),
-            (streams{{"book", "ticks"}, {"strategy", "sentiment"}, {"strategy", "orders"}}));
+            (streams{{"book", "ticks"},
+                     {"strategy", "sentiment"},
+                     {"strategy", "orders"},
+                     {"edge", "book"},
+                     {"edge", "sentiment"},
+                     {"edge", "orders"}}));
   auto actor = load_config(all_in_one, {"strategy.book_source=actor",
                                         "oms.book_source=actor"});
   EXPECT_EQ(consumed_streams(actor),
@@ -624,7 +629,10 @@ TEST(config, consumed_streams_skip_a_book_read_from_shm) {
                      {"strategy", "sentiment"},
                      {"strategy", "orders"},
                      {"strategy", "book"},
-                     {"oms", "book"}}));
+                     {"oms", "book"},
+                     {"edge", "book"},
+                     {"edge", "sentiment"},
+                     {"edge", "orders"}}));
 }
 
 TEST(config, strategy_needs_oms_when_oms_is_not_hosted) {
@@ -791,10 +799,12 @@ TEST(config, schema_markdown_contains_every_key) {
                    "oms.fsync_interval_ms", "peers.price_feed.host",
                    "peers.price_feed.port", "peers.news_feed.host", "peers.news_feed.port",
                    "peers.book.host", "peers.book.port", "peers.oms.host",
-                   "peers.oms.port"})
+                   "peers.oms.port", "edge.host", "edge.price_port", "edge.news_port",
+                   "edge.order_port", "edge.gateway_port", "edge.oms_port",
+                   "edge.client_buffer_kb", "edge.order_timeout_ms"})
     EXPECT_NE(md.find(std::string{"| `"} + key + "` |"), std::string::npos) << key;
   // ... and nothing else: one row per key plus the two header lines.
-  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 70 + 2);
+  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 78 + 2);
   EXPECT_NE(md.find("order ids given up on (outside the OMS dedup window) kept to "
                     "recognize a late outcome"),
             std::string::npos);
@@ -878,6 +888,35 @@ TEST(config, tls_keys_come_together_and_a_remote_listen_needs_tls_or_an_opt_in) 
                    "node.tls.key=a.key", "node.tls.ca_file=ca.crt"});
   EXPECT_TRUE(tls.node.tls.enabled());
   EXPECT_EQ(tls.node.tls.handshake_timeout_ms, 2000);
+}
+
+// -- the edge ----------------------------------------------------------------------
+
+TEST(config, edge_listeners_are_off_until_a_port_is_set) {
+  auto cfg = load_config(all_in_one);
+  EXPECT_TRUE(cfg.hosts("edge"));
+  EXPECT_FALSE(cfg.edge.price_port.has_value());
+  EXPECT_FALSE(cfg.edge.oms_port.has_value());
+  auto on = load_config(all_in_one, {"edge.price_port=5001", "edge.oms_port=0"});
+  EXPECT_EQ(on.edge.price_port, std::optional<std::int64_t>{5001});
+  EXPECT_EQ(on.edge.oms_port, std::optional<std::int64_t>{0});
+  EXPECT_FALSE(on.edge.news_port.has_value());
+  auto off = load_config(all_in_one, {"edge.price_port=5001", "edge.price_port=null"});
+  EXPECT_FALSE(off.edge.price_port.has_value());
+  EXPECT_THROW(load_config(all_in_one, {"edge.price_port=70000"}), config_error);
+  EXPECT_THROW(load_config(all_in_one, {"edge.price_port=\"x\""}), config_error);
+}
+
+TEST(config, edge_refuses_a_non_loopback_host_without_the_plaintext_opt_in) {
+  try {
+    load_config(all_in_one, {"edge.host=0.0.0.0"});
+    FAIL() << "accepted";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string{e.what()}.find("edge.host"), std::string::npos) << e.what();
+  }
+  auto cfg = load_config(all_in_one,
+                         {"edge.host=0.0.0.0", "node.allow_plaintext_remote=true"});
+  EXPECT_EQ(cfg.edge.host, "0.0.0.0");
 }
 
 } // namespace trading

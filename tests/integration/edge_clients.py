@@ -27,14 +27,19 @@ class Client:
         r, _, _ = select.select([self.sock], [], [], timeout)
         if not r:
             return True
-        try:
-            data = self.sock.recv(65536)
-        except ConnectionResetError:
-            data = b""
-        if not data:
-            self.closed = True
-            return False
-        self.buf += data
+        # Drain what is there (up to 4 MB), so a reader keeps up with a fast stream.
+        for _ in range(64):
+            try:
+                data = self.sock.recv(65536, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                break
+            except ConnectionResetError:
+                data = b""
+            if not data:
+                self.closed = True
+                self.split()
+                return False
+            self.buf += data
         self.split()
         return True
 
