@@ -304,14 +304,17 @@ caf::behavior edge(broker_ptr self, edge_settings cfg, edge_metrics* metrics) {
       if (!self->state.guard->private_ok(self, "peer"))
         return;
       self->state.book = caf::actor_cast<caf::strong_actor_ptr>(x);
-      if (x)
+      // No stream listener on: no quotes, so a demo with the edge off pays nothing.
+      auto& c = self->state.cfg;
+      if (x && (c.price_port || c.gateway_port))
         self->send(x, subscribe_atom::value, caf::actor_cast<quote_sink_actor>(self));
     },
     [self](peer_atom, sentiment_stream_actor& x) {
       if (!self->state.guard->private_ok(self, "peer"))
         return;
       self->state.news_feed = caf::actor_cast<caf::strong_actor_ptr>(x);
-      if (x)
+      auto& c = self->state.cfg;
+      if (x && (c.news_port || c.gateway_port))
         self->send(x, subscribe_atom::value,
                    caf::actor_cast<sentiment_sink_actor>(self));
     },
