@@ -232,6 +232,35 @@ bool mapping_lost(int index) {
   return index >= 0 && mappings[index].lost.load(std::memory_order_acquire);
 }
 
+// What became of a mapped segment since it was mapped: truncated (SIGBUS,
+// shrunk, or shrunk and regrown into zeros), its name now another file's
+// (replaced) or nobody's (unlinked). `if_unsure`: when the name cannot be
+// looked up.
+segment_health mapped_health(int mapping, int fd, std::size_t size,
+                             const segment_header& header, std::uint64_t incarnation,
+                             const std::string& name, std::uint64_t dev,
+                             std::uint64_t ino, segment_health if_unsure) {
+  if (mapping_lost(mapping))
+    return segment_health::truncated;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || static_cast<std::size_t>(st.st_size) < size)
+    return segment_health::truncated;
+  if (header.magic.load(std::memory_order_relaxed) != book_magic
+      || header.writer_incarnation != incarnation)
+    return segment_health::truncated;
+  switch (name_refers_to(name, dev, ino)) {
+    case name_state::ours:
+      return segment_health::healthy;
+    case name_state::other:
+      return segment_health::replaced;
+    case name_state::gone:
+      return segment_health::unlinked;
+    case name_state::error:
+      return if_unsure;
+  }
+  return segment_health::healthy;
+}
+
 // -- misc --------------------------------------------------------------------
 
 std::uint64_t new_incarnation() {
@@ -540,25 +569,9 @@ segment_health segment_writer::heartbeat(std::int64_t now_ns) {
 }
 
 segment_health segment_writer::health() const {
-  if (mapping_lost(mapping_))
-    return segment_health::truncated;
-  struct stat st {};
-  if (::fstat(fd_, &st) != 0 || static_cast<std::size_t>(st.st_size) < size_)
-    return segment_health::truncated;
-  // Shrunk and regrown between two checks: the pages came back as zeros.
-  if (header_->magic.load(std::memory_order_relaxed) != book_magic
-      || header_->writer_incarnation != incarnation_)
-    return segment_health::truncated;
-  switch (name_refers_to(name_, dev_, ino_)) {
-    case name_state::ours:
-    case name_state::error: // cannot tell: not a reason to stop
-      return segment_health::healthy;
-    case name_state::other:
-      return segment_health::replaced;
-    case name_state::gone:
-      return segment_health::unlinked;
-  }
-  return segment_health::healthy;
+  // The writer's own name lookup failing is no reason to stop writing.
+  return mapped_health(mapping_, fd_, size_, *header_, incarnation_, name_, dev_, ino_,
+                       segment_health::healthy);
 }
 
 std::string segment_writer::describe(segment_health health) const {
@@ -795,24 +808,8 @@ bool segment_reader::writer_alive(std::int64_t now_ns,
 }
 
 segment_health segment_reader::mapping_health() const {
-  if (mapping_lost(mapping_))
-    return segment_health::truncated;
-  struct stat st {};
-  if (::fstat(fd_, &st) != 0 || static_cast<std::size_t>(st.st_size) < size_)
-    return segment_health::truncated;
-  if (header_->magic.load(std::memory_order_relaxed) != book_magic
-      || header_->writer_incarnation != incarnation_)
-    return segment_health::truncated;
-  switch (name_refers_to(name_, dev_, ino_)) {
-    case name_state::ours:
-      return segment_health::healthy;
-    case name_state::other:
-      return segment_health::replaced;
-    case name_state::gone:
-    case name_state::error:
-      return segment_health::unlinked;
-  }
-  return segment_health::healthy;
+  return mapped_health(mapping_, fd_, size_, *header_, incarnation_, name_, dev_, ino_,
+                       segment_health::unlinked);
 }
 
 bool segment_reader::is_current() const {
