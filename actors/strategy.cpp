@@ -36,6 +36,9 @@ namespace trading {
 namespace {
 
 constexpr const char* who = "strategy";
+/// strategy.wait = futex: the longest sleep on the segment, so that its
+/// housekeeping (timeouts, heartbeat checks) runs even on a quiet book.
+constexpr nanos_t futex_wait_bound_ns = 1'000'000;
 
 void pin_this_thread(int cpu) {
   cpu_set_t set;
@@ -106,18 +109,31 @@ public:
     return who;
   }
 
+  // A message for a strategy asleep on the segment's futex wakes it (the kernel
+  // does not know our mailbox). A wake that races the sleep's start is missed
+  // and waits at most futex_wait_bound_ns.
+  void enqueue(caf::mailbox_element_ptr ptr, caf::execution_unit* eu) override {
+    caf::blocking_actor::enqueue(std::move(ptr), eu);
+    if (auto word = sleeping_on_.load(std::memory_order_seq_cst))
+      shm::wake_waiters(word);
+  }
+
   void act() override {
     if (cfg_.cpu >= 0)
       pin_this_thread(static_cast<int>(cfg_.cpu));
     auto shm_mode = cfg_.book_source == "shm";
     auto wait = shm_mode ? std::chrono::microseconds(cfg_.poll_us)
                          : std::chrono::microseconds(10'000);
+    if (futex_mode_) // without a segment (yet), it waits on its mailbox this long
+      wait = std::chrono::microseconds(futex_wait_bound_ns / 1000);
     recover_pending_orders();
     while (!done_) {
       if (shm_mode)
         poll_book();
       log_sent_orders();
-      if (mailbox().empty() && wait.count() > 0)
+      if (futex_mode_ && reader_ && !stale_)
+        sleep_on_segment();
+      else if (mailbox().empty() && wait.count() > 0)
         await_data(std::chrono::high_resolution_clock::now() + wait);
       while (!mailbox().empty() && !done_)
         receive_one();
@@ -373,11 +389,23 @@ private:
     }
   }
 
+  // strategy.wait = futex: until the segment changes, a message arrives or the
+  // bound passes. (1) announce the word before (2) the last look at the
+  // mailbox; enqueue() pushes, then reads the word: one of us sees the other.
+  void sleep_on_segment() {
+    sleeping_on_.store(reader_->futex_word(), std::memory_order_seq_cst);
+    if (mailbox().empty())
+      reader_->wait_for_change(last_change_, cfg_.spin_us * 1000, futex_wait_bound_ns);
+    sleeping_on_.store(nullptr, std::memory_order_seq_cst);
+  }
+
   // Attaches to the segment (waiting for it if it is not there yet), notices a
   // dead writer (heartbeat stops) and a replaced segment (book node restarted).
   void check_segment(nanos_t now) {
     if (!reader_) {
-      auto result = shm::attach_reader(cfg_.book_shm_name);
+      auto result = shm::attach_reader(cfg_.book_shm_name,
+                                       futex_mode_ ? shm::reader_access::waiter
+                                                   : shm::reader_access::read_only);
       if (!result.reader) {
         if (result.error != last_attach_error_)
           log_info(who, "waiting for the book: " + result.error);
@@ -575,6 +603,9 @@ private:
   caf::strong_actor_ptr book_;      // the quote stream handed over (actor mode)
   caf::strong_actor_ptr news_feed_; // the sentiment stream handed over
   std::unique_ptr<shm::segment_reader> reader_;
+  bool futex_mode_ = cfg_.book_source == "shm" && cfg_.wait == "futex";
+  // While it sleeps on the segment's futex: the word, for enqueue() to wake.
+  std::atomic<const std::uint32_t*> sleeping_on_{nullptr};
   shm::slot_entry entry_{};
   std::uint64_t last_change_ = 0;
   std::string last_attach_error_;

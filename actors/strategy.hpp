@@ -13,7 +13,10 @@
 // 5 s) before it orders that symbol again.
 //
 // It stays a blocking actor on its own thread (detached): in shm mode it polls the
-// segment's change counter every strategy.poll_us, and at 0 it spins, which an
+// segment's change counter every strategy.poll_us, and at 0 it spins; with
+// strategy.wait = futex it spins strategy.spin_us and then sleeps on the segment's
+// futex until the next write (at most 1 ms; a message in its mailbox wakes it
+// too), so it reacts like a spinner without keeping a core busy. Any of that an
 // event-based actor could only do by sending itself a message per poll (a mailbox
 // round trip each time, on the CAF worker threads everything else needs). Behind
 // its handle it presents typed interfaces: quote_sink_actor (quotes in
@@ -41,6 +44,10 @@ class append_log;
 struct strategy_settings {
   std::string book_source = "shm"; // shm | actor
   std::int64_t poll_us = 100;      // 0 spins
+  /// How it waits for the book in shm mode: "poll" (every poll_us) or "futex"
+  /// (spin spin_us, then sleep until the writer's next write, at most 1 ms).
+  std::string wait = "poll";
+  std::int64_t spin_us = 0;
   std::int64_t short_window = 5;
   std::int64_t long_window = 20;
   std::int64_t quantity = 10;

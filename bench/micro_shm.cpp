@@ -3,6 +3,10 @@
 //   shm_read           one seqlock slot read of the book segment, same process
 //   shm_cross_process  a slot write in one process seen by a spinning reader in
 //                      another (one way, paced: one write in flight at a time)
+//   shm_cross_process_futex  the same, the reader asleep on the segment's futex
+//                      (strategy.wait = futex, spin 0): each write is made once
+//                      the reader has announced itself, so every sample pays
+//                      the writer's FUTEX_WAKE and the reader's wake-up
 //   tcp_loopback_rtt   a fixed-size message echoed by another process over
 //                      127.0.0.1 (the floor under the CAF middleman)
 //
@@ -134,11 +138,17 @@ struct cross_shared {
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
 
-// The child: spins on the change counter, reads the slot, records the one-way
-// latency of every write after the warm-up, acks. Never returns.
+// How the reader waits for a write.
+enum class cross_wait { spin, futex };
+
+// The child: spins on the change counter (or sleeps on its futex), reads the
+// slot, records the one-way latency of every write after the warm-up, acks.
+// Never returns.
 [[noreturn]] void cross_reader(const std::string& name, cross_shared* sh,
-                               std::uint64_t total) {
-  auto attached = shm::attach_reader(name);
+                               std::uint64_t total, cross_wait wait) {
+  auto attached = shm::attach_reader(name, wait == cross_wait::futex
+                                             ? shm::reader_access::waiter
+                                             : shm::reader_access::read_only);
   if (attached.status != shm::attach_status::attached) {
     std::fprintf(stderr, "shm_cross_process reader: %s\n",
                  attached.error.c_str());
@@ -152,12 +162,19 @@ static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
   shm::slot_entry e{};
   while (last_seq < total) {
     std::uint64_t c = 0;
-    bool changed = spin_until(
-      [&] {
-        c = reader.change_counter();
-        return c != seen_counter;
-      },
-      seconds(10), 0);
+    bool changed = false;
+    if (wait == cross_wait::futex) {
+      auto r = reader.wait_for_change(seen_counter, 0, 10'000'000'000);
+      c = r.counter;
+      changed = r.outcome != shm::wait_outcome::timed_out;
+    } else {
+      changed = spin_until(
+        [&] {
+          c = reader.change_counter();
+          return c != seen_counter;
+        },
+        seconds(10), 0);
+    }
     if (!changed)
       ::_exit(4); // the writer went quiet: give up
     seen_counter = c;
@@ -173,7 +190,7 @@ static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
   ::_exit(0);
 }
 
-void bm_shm_cross_process(benchmark::State& state) {
+void bm_shm_cross_process(benchmark::State& state, cross_wait wait) {
   affinity_guard restore;
   auto [writer_cpu, reader_cpu] = cpu_pair();
   const auto total = warmup_samples
@@ -191,7 +208,7 @@ void bm_shm_cross_process(benchmark::State& state) {
   }
   if (child == 0) {
     become_child(parent, reader_cpu, child_lifetime_s);
-    cross_reader(name, sh.get(), total);
+    cross_reader(name, sh.get(), total, wait);
   }
   pin_current_thread(writer_cpu);
   bool ok = spin_until(
@@ -204,6 +221,10 @@ void bm_shm_cross_process(benchmark::State& state) {
   ::shm_unlink(name.c_str()); // both sides mapped it (see bm_shm_read)
   std::uint64_t seq = 0;
   auto send_one = [&] {
+    // A sleeping reader is the case to time: write once it has announced itself.
+    if (wait == cross_wait::futex
+        && !spin_until([&] { return writer.waiting_readers() > 0; }, seconds(5), 0))
+      return false;
     ++seq;
     entry.feed_sequence = seq;
     entry.written_ns = mono_ns();
@@ -230,11 +251,14 @@ void bm_shm_cross_process(benchmark::State& state) {
     return;
   }
   report_percentiles(state, sh->hist);
-  rows.add("shm_cross_process", sh->hist, "one operation",
-           reader_cpu >= 0 ? "reader spins, pinned to another CPU (writer "
+  const bool futex = wait == cross_wait::futex;
+  const std::string how = futex ? "reader asleep on the futex" : "reader spins";
+  rows.add(futex ? "shm_cross_process_futex" : "shm_cross_process", sh->hist,
+           "one operation",
+           reader_cpu >= 0 ? how + ", pinned to another CPU (writer "
                                + cpu_text(writer_cpu) + ", reader "
                                + cpu_text(reader_cpu) + ")"
-                           : "reader spins, writer and reader unpinned",
+                           : how + ", writer and reader unpinned",
            sizeof(shm::slot_entry));
 }
 
@@ -414,8 +438,14 @@ int main(int argc, char** argv) {
     ->Iterations(n(200'000, 5'000))
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
-  benchmark::RegisterBenchmark("shm_cross_process", bm_shm_cross_process)
+  benchmark::RegisterBenchmark("shm_cross_process", bm_shm_cross_process,
+                               cross_wait::spin)
     ->Iterations(n(1'000'000, 5'000))
+    ->Unit(benchmark::kNanosecond)
+    ->UseRealTime();
+  benchmark::RegisterBenchmark("shm_cross_process_futex", bm_shm_cross_process,
+                               cross_wait::futex)
+    ->Iterations(n(200'000, 5'000))
     ->Unit(benchmark::kNanosecond)
     ->UseRealTime();
   benchmark::RegisterBenchmark("tcp_loopback_rtt", bm_tcp_loopback_rtt)

@@ -182,6 +182,13 @@ std::vector<schema::key> make_keys() {
                   ACCESS(strategy.book_source), one_of({"shm", "actor"})));
   s.push_back(key("strategy.poll_us", "us", "shm poll period; 0 spins (low-latency profile)",
                   ACCESS(strategy.poll_us), between(0, 1e6)));
+  s.push_back(key("strategy.wait", "",
+                  "shm wait: poll (every poll_us; 0 spins) or futex (spin spin_us, then "
+                  "sleep until the book's next write, at most 1 ms)",
+                  ACCESS(strategy.wait), one_of({"poll", "futex"})));
+  s.push_back(key("strategy.spin_us", "us",
+                  "wait = futex: spin this long before sleeping on the futex",
+                  ACCESS(strategy.spin_us), between(0, 1000)));
   s.push_back(key("strategy.short_window", "prices", "short moving average",
                   ACCESS(strategy.short_window), between(1, 10000)));
   s.push_back(key("strategy.long_window", "prices", "long moving average",

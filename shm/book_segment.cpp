@@ -12,9 +12,13 @@
 #include <random>
 #include <thread>
 
+#include <climits>
+
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -332,6 +336,37 @@ std::string check_segment_name(const std::string& name) {
   return shm_name_problem(name); // the one rule, shared with the config
 }
 
+// -- futex ---------------------------------------------------------------------
+
+namespace {
+
+// Shared (not FUTEX_PRIVATE_FLAG) futexes: the word lives in a file mapping
+// that other processes map too; the kernel keys it by inode and offset.
+long futex(const std::uint32_t* word, int op, std::uint32_t value,
+           const struct timespec* timeout) {
+  return ::syscall(SYS_futex, word, op, value, timeout, nullptr, 0);
+}
+
+const std::uint32_t* low_word(const std::atomic<std::uint64_t>& counter) {
+  return reinterpret_cast<const std::uint32_t*>(&counter);
+}
+
+} // namespace
+
+void wake_waiters(const std::uint32_t* word) {
+  if (word != nullptr)
+    futex(word, FUTEX_WAKE, INT_MAX, nullptr);
+}
+
+const char* to_string(wait_outcome outcome) {
+  switch (outcome) {
+    case wait_outcome::changed: return "changed";
+    case wait_outcome::woken: return "woken";
+    case wait_outcome::timed_out: return "timed_out";
+  }
+  return "unknown";
+}
+
 const char* to_string(attach_status status) {
   switch (status) {
     case attach_status::attached:
@@ -466,6 +501,7 @@ segment_writer::segment_writer(std::string name,
   header_->created_ns = now;
   header_->heartbeat_ns.store(now, std::memory_order_relaxed);
   header_->change_counter.store(0, std::memory_order_relaxed);
+  header_->waiters.store(0, std::memory_order_relaxed);
   for (std::size_t i = 0; i < symbols_.size(); ++i) {
     auto* slot = new (&slots_[i]) book_slot();
     slot_entry e{};
@@ -558,7 +594,18 @@ void segment_writer::write(std::uint32_t slot, const slot_entry& entry) {
   if (e.written_ns == 0)
     e.written_ns = 1; // 0 is what a zeroed (truncated) slot reads as
   slots_[slot].lock.store(e);
-  header_->change_counter.fetch_add(1, std::memory_order_release);
+  // (1) seq_cst RMW then (2) seq_cst load of waiters: paired with the reader's
+  // (3) and (4) in wait_for_change, one of us sees the other's store. On x86
+  // this costs what a release RMW costs (a locked add and a plain load).
+  header_->change_counter.fetch_add(1, std::memory_order_seq_cst);
+  if (header_->waiters.load(std::memory_order_seq_cst) != 0) {
+    ++wakes_sent_;
+    wake_waiters(low_word(header_->change_counter));
+  }
+}
+
+std::uint32_t segment_writer::waiting_readers() const {
+  return header_->waiters.load(std::memory_order_relaxed);
 }
 
 segment_health segment_writer::heartbeat(std::int64_t now_ns) {
@@ -588,7 +635,7 @@ std::uint32_t segment_writer::slot_count() const {
 
 // -- attach ------------------------------------------------------------------
 
-attach_result attach_reader(const std::string& name) {
+attach_result attach_reader(const std::string& name, reader_access access) {
   attach_result r;
   auto failed = [&](attach_status status, std::string error) {
     r.status = status;
@@ -602,7 +649,8 @@ attach_result attach_reader(const std::string& name) {
 
   std::unique_ptr<segment_reader> reader{new segment_reader()};
   reader->name_ = name;
-  reader->fd_ = open_path(shm_path(name), O_RDONLY);
+  const bool waiter = access == reader_access::waiter;
+  reader->fd_ = open_path(shm_path(name), waiter ? O_RDWR : O_RDONLY);
   if (reader->fd_ < 0) {
     if (errno == ENOENT)
       return failed(attach_status::not_found,
@@ -686,6 +734,21 @@ attach_result attach_reader(const std::string& name) {
                     + std::to_string(h->slot_count) + " slots need exactly "
                     + std::to_string(expected));
 
+  if (waiter) {
+    // Only the header page is writable, and only the waiters word is written.
+    void* w = ::mmap(nullptr, header_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                     reader->fd_, 0);
+    if (w == MAP_FAILED)
+      return failed(attach_status::system_error,
+                    seg(name) + ": mmap of the header for waiting failed: "
+                      + errno_text(errno));
+    reader->waiter_header_ = static_cast<segment_header*>(w);
+    reader->waiter_mapping_ = register_mapping(w, header_size, PROT_READ | PROT_WRITE);
+    if (reader->waiter_mapping_ < 0)
+      return failed(attach_status::system_error,
+                    seg(name) + ": more than " + std::to_string(max_mappings)
+                      + " segments mapped in this process");
+  }
   reader->slot_count_ = h->slot_count;
   reader->incarnation_ = h->writer_incarnation;
   reader->slots_ = reinterpret_cast<const book_slot*>(
@@ -720,6 +783,9 @@ attach_result attach_reader(const std::string& name) {
 // -- segment_reader ----------------------------------------------------------
 
 segment_reader::~segment_reader() {
+  unregister_mapping(waiter_mapping_);
+  if (waiter_header_ != nullptr)
+    ::munmap(waiter_header_, header_size);
   unregister_mapping(mapping_);
   if (base_ != nullptr)
     ::munmap(const_cast<void*>(base_), size_);
@@ -742,6 +808,57 @@ std::string segment_reader::symbol_at(std::uint32_t slot) const {
 
 std::uint64_t segment_reader::change_counter() const {
   return header_->change_counter.load(std::memory_order_acquire);
+}
+
+const std::uint32_t* segment_reader::futex_word() const {
+  // The writable mapping when we have one: the same futex (the kernel keys a
+  // shared futex by inode and offset), without relying on FUTEX_WAIT accepting
+  // a read-only page.
+  return low_word(waiter_header_ != nullptr ? waiter_header_->change_counter
+                                            : header_->change_counter);
+}
+
+wait_result segment_reader::wait_for_change(std::uint64_t seen, std::int64_t spin_ns,
+                                            std::int64_t timeout_ns) const {
+  auto now = monotonic_now_ns();
+  const auto spin_until = now + spin_ns;
+  const auto deadline = now + timeout_ns;
+  for (std::uint32_t i = 0;; ++i) {
+    auto counter = change_counter();
+    if (counter != seen)
+      return {wait_outcome::changed, counter};
+    // The clock only every 64 reads: a read is a few ns, the clock ~20.
+    if (i % 64 == 63) {
+      now = monotonic_now_ns();
+      if (now >= deadline)
+        return {wait_outcome::timed_out, counter};
+      if (now >= spin_until && waiter_header_ != nullptr)
+        break;
+    }
+  }
+  auto& waiters = waiter_header_->waiters;
+  // (3) seq_cst RMW, then (4) seq_cst re-read of the counter: see write().
+  waiters.fetch_add(1, std::memory_order_seq_cst);
+  auto counter = header_->change_counter.load(std::memory_order_seq_cst);
+  auto outcome = wait_outcome::changed;
+  if (counter == seen) {
+    const auto left = std::max<std::int64_t>(deadline - now, 0);
+    struct timespec ts {};
+    ts.tv_sec = static_cast<time_t>(left / 1'000'000'000);
+    ts.tv_nsec = static_cast<long>(left % 1'000'000'000);
+    // The kernel sleeps only while the word still holds `seen`'s low half.
+    const long rc = futex(futex_word(), FUTEX_WAIT, static_cast<std::uint32_t>(seen), &ts);
+    const int err = rc == 0 ? 0 : errno;
+    counter = change_counter();
+    if (counter != seen)
+      outcome = wait_outcome::changed;
+    else if (err == ETIMEDOUT)
+      outcome = wait_outcome::timed_out;
+    else
+      outcome = wait_outcome::woken; // a wake without a change, EINTR, EAGAIN
+  }
+  waiters.fetch_sub(1, std::memory_order_release);
+  return {outcome, counter};
 }
 
 std::uint32_t segment_reader::read(std::uint32_t slot, slot_entry& out) const {

@@ -10,6 +10,7 @@
 //   |  header: cold fields       |     written once, before the version
 //   +----------------------------+  128
 //   |  heartbeat_ns              |     writer, on a timer
+//   |  (64) waiters              |     readers about to sleep on the futex
 //   +----------------------------+  256
 //   |  change_counter            |     writer, after every slot write
 //   +----------------------------+  384
@@ -45,9 +46,13 @@
 //   |            Heartbeat (CLOCK_MONOTONIC ns; 0 = writer closed)  |  128
 //   |                                                               |
 //   +---------------------------------------------------------------+
-//   |                        Padding to 256                        ...  136
+//   |                        Padding to 192                        ...  136
 //   +---------------------------------------------------------------+
-//   |                         Change Counter                        |  256
+//   |          Waiters (readers asleep or about to sleep, u32)      |  192
+//   +---------------------------------------------------------------+
+//   |                        Padding to 256                        ...  196
+//   +---------------------------------------------------------------+
+//   |        Change Counter (u64; its low 32 bits: the futex word)  |  256
 //   |                                                               |
 //   +---------------------------------------------------------------+
 //   |                        Padding to 384                        ...  264
@@ -107,6 +112,20 @@
 //   learn that something changed. A published slot never has written_ns == 0
 //   (write() stores 1 instead), so a slot zeroed by a truncation reads as "no
 //   data", never as prices of 0.
+// - Waiting without spinning (version 2): a reader that wants to sleep until
+//   the next write announces itself in `waiters` (its own cache line, so the
+//   writer's per-write check reads a line nobody writes while no one waits),
+//   re-reads the change counter and, if it is unchanged, sleeps in FUTEX_WAIT
+//   (shared, not private: the word is in a file mapping) on the counter's low
+//   32 bits, with a timeout. The writer, after bumping the counter, reads
+//   `waiters` and calls FUTEX_WAKE only if it is not 0: no system call while
+//   nobody sleeps. Both sides order store-then-load with seq_cst (a Dekker
+//   pair), so either the writer sees the waiter or the waiter sees the new
+//   counter; the kernel compares the futex word under its own lock, so a bump
+//   between the re-read and the sleep makes FUTEX_WAIT return at once. A
+//   waiting reader maps the header page writable (the rest stays read-only);
+//   a reader that dies asleep leaves `waiters` above 0, which only costs the
+//   writer a needless FUTEX_WAKE per write.
 // - heartbeat_ns advances on the writer's timer, so a quiet market does not
 //   look like a dead writer. The writer stores 0 when it closes the segment or
 //   finds it damaged. A reader calls the writer alive only if the heartbeat is
@@ -149,7 +168,8 @@ constexpr std::size_t cache_line_pair = 128;
 
 // "TRDBOOK1" read as a little-endian u64.
 constexpr std::uint64_t book_magic = 0x314B4F4F42445254ULL;
-constexpr std::uint32_t layout_version = 1;
+// 2: the waiters word (futex wait for readers).
+constexpr std::uint32_t layout_version = 2;
 
 constexpr std::size_t max_slots = 1024;
 // Symbols and segment names follow messages/names.hpp (one rule with the config
@@ -209,7 +229,10 @@ struct alignas(cache_line_pair) segment_header {
   std::byte pad0_[cache_line_pair - 40];
   // -- hot: writer timer --
   std::atomic<std::int64_t> heartbeat_ns;
-  std::byte pad1_[cache_line_pair - 8];
+  std::byte pad1_[cache_line - 8];
+  // -- readers about to sleep: its own line, read by the writer per write --
+  std::atomic<std::uint32_t> waiters;
+  std::byte pad1w_[cache_line - 4];
   // -- hot: every slot write --
   std::atomic<std::uint64_t> change_counter;
   std::byte pad2_[cache_line_pair - 8];
@@ -227,7 +250,10 @@ static_assert(offsetof(segment_header, writer_pid) == 20);
 static_assert(offsetof(segment_header, writer_incarnation) == 24);
 static_assert(offsetof(segment_header, created_ns) == 32);
 static_assert(offsetof(segment_header, heartbeat_ns) == 128);
+static_assert(offsetof(segment_header, waiters) == 192);
 static_assert(offsetof(segment_header, change_counter) == 256);
+// FUTEX_WAIT takes 32 bits: the counter's low half, at its own address.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__);
 static_assert(sizeof(segment_header) == 384);
 
 constexpr std::size_t header_size = sizeof(segment_header);
@@ -314,6 +340,10 @@ public:
   std::string describe(segment_health health) const;
 
   std::uint64_t change_counter() const;
+  // Readers announced in the waiters word right now (for tests and stats).
+  std::uint32_t waiting_readers() const;
+  // FUTEX_WAKE calls made by write(): 0 as long as no reader ever waited.
+  std::uint64_t wakes_sent() const { return wakes_sent_; }
   std::uint32_t slot_count() const;
   const std::string& name() const { return name_; }
   std::uint64_t incarnation() const { return incarnation_; }
@@ -334,6 +364,7 @@ private:
   std::uint64_t dev_ = 0;
   std::uint64_t ino_ = 0;
   std::uint64_t incarnation_ = 0;
+  std::uint64_t wakes_sent_ = 0;
   bool replaced_stale_ = false;
 };
 
@@ -364,6 +395,30 @@ enum class attach_status {
 
 const char* to_string(attach_status status);
 
+// What a reader will do with its mapping: only read, or also wait for changes
+// (wait_for_change), which maps the header page writable for the waiters word.
+enum class reader_access { read_only, waiter };
+
+// How a wait_for_change ended.
+enum class wait_outcome {
+  changed,   // the counter moved (seen while spinning, or after a wake-up)
+  woken,     // woken by wake_waiters (or spuriously), the counter unchanged
+  timed_out, // the bound passed with no change
+};
+
+const char* to_string(wait_outcome outcome);
+
+struct wait_result {
+  wait_outcome outcome;
+  std::uint64_t counter; // change_counter() when the wait ended
+};
+
+// Wakes every reader asleep in wait_for_change on the futex word `word`
+// (segment_reader::futex_word()), in any process: for a thread that has other
+// news for a sleeping reader (a message in its mailbox). A stale or null
+// pointer is harmless (the kernel answers EFAULT, or wakes nobody).
+void wake_waiters(const std::uint32_t* word);
+
 class segment_reader;
 
 struct attach_result {
@@ -373,8 +428,11 @@ struct attach_result {
 };
 
 // Maps `name` read-only and validates it. not_ready and not_found are worth
-// retrying later; the other failures are not.
-attach_result attach_reader(const std::string& name);
+// retrying later; the other failures are not. With reader_access::waiter it
+// also maps the header page writable (the segment must be writable by us),
+// so that wait_for_change can announce itself.
+attach_result attach_reader(const std::string& name,
+                            reader_access access = reader_access::read_only);
 
 // A read-only view of a segment. Thread safe (all members are const reads).
 //
@@ -398,6 +456,17 @@ public:
 
   // Acquire: slot writes counted here are visible to a following read().
   std::uint64_t change_counter() const;
+
+  // Until change_counter() != seen: spins for up to spin_ns, then (attached
+  // as reader_access::waiter) sleeps on the futex for at most timeout_ns;
+  // attached read-only it spins for the whole timeout instead. Returns early,
+  // as woken, when another thread calls wake_waiters(futex_word()). No system
+  // call if the counter moves while spinning.
+  wait_result wait_for_change(std::uint64_t seen, std::int64_t spin_ns,
+                              std::int64_t timeout_ns) const;
+  // The futex word wait_for_change sleeps on, for wake_waiters().
+  const std::uint32_t* futex_word() const;
+  bool can_wait() const { return waiter_header_ != nullptr; }
 
   // Consistent copy of `slot`; returns the number of retries. Throws
   // std::out_of_range, or segment_error naming the segment if the slot holds
@@ -423,7 +492,7 @@ public:
   std::string describe(segment_health health) const;
 
 private:
-  friend attach_result attach_reader(const std::string& name);
+  friend attach_result attach_reader(const std::string& name, reader_access access);
   segment_reader() = default;
   segment_health mapping_health() const; // truncated / unlinked / replaced / healthy
   bool writer_lock_held() const;
@@ -437,6 +506,9 @@ private:
   const void* base_ = nullptr;
   std::size_t size_ = 0;
   const segment_header* header_ = nullptr;
+  // reader_access::waiter: the header page mapped writable, for the waiters word.
+  segment_header* waiter_header_ = nullptr;
+  int waiter_mapping_ = -1; // its index in the SIGBUS registry
   const book_slot* slots_ = nullptr;
   std::uint32_t slot_count_ = 0;
   std::uint64_t dev_ = 0;

@@ -790,7 +790,8 @@ TEST(config, schema_markdown_contains_every_key) {
                    "news_feed.jump", "news_feed.jump_probability",
                    "news_feed.positive_above", "news_feed.negative_below",
                    "book.shm_name", "book.heartbeat_ms", "book.stale_after_ms",
-                   "strategy.book_source", "strategy.poll_us", "strategy.short_window",
+                   "strategy.book_source", "strategy.poll_us", "strategy.wait",
+                   "strategy.spin_us", "strategy.short_window",
                    "strategy.long_window", "strategy.quantity", "strategy.buy_above",
                    "strategy.sell_below", "strategy.orders_log",
                    "strategy.order_timeout_ms", "strategy.cpu",
@@ -804,7 +805,7 @@ TEST(config, schema_markdown_contains_every_key) {
                    "edge.client_buffer_kb", "edge.order_timeout_ms"})
     EXPECT_NE(md.find(std::string{"| `"} + key + "` |"), std::string::npos) << key;
   // ... and nothing else: one row per key plus the two header lines.
-  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 78 + 2);
+  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 80 + 2);
   EXPECT_NE(md.find("order ids given up on (outside the OMS dedup window) kept to "
                     "recognize a late outcome"),
             std::string::npos);

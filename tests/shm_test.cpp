@@ -498,7 +498,7 @@ TEST(AttachTest, RefusesSegmentWithOtherLayoutVersion) {
   EXPECT_EQ(r.status, attach_status::version_mismatch);
   EXPECT_EQ(r.reader, nullptr);
   EXPECT_EQ(r.error, "shm segment " + name
-                       + " has layout version 7, this build reads version 1");
+                       + " has layout version 7, this build reads version " + std::to_string(layout_version));
 }
 
 TEST(AttachTest, ReportsUnpublishedVersionAsNotReady) {

@@ -1,4 +1,5 @@
-// The strategy actor in book_source = "actor" mode, driven by a scoped_actor that
+// The strategy actor, mostly in book_source = "actor" mode (one test reads a real
+// shm segment with strategy.wait = futex), driven by a scoped_actor that
 // stands in for the OMS (and the book and news feed): which orders it sends,
 // that it holds back while one is outstanding, how fills and rejects move its
 // position, how it drains and stops, and how it treats messages it must not obey
@@ -9,6 +10,7 @@
 #include "messages/interfaces.hpp"
 #include "messages/json.hpp"
 #include "messages/type_ids.hpp"
+#include "shm/book_segment.hpp"
 
 #include "caf/all.hpp"
 
@@ -716,6 +718,61 @@ TEST_F(strategy_test, at_start_it_resends_the_last_order_per_symbol_of_its_order
   EXPECT_FALSE(order_pending());
 }
 
+} // namespace trading
+
+namespace trading {
+namespace {
+
+// strategy.wait = futex: the strategy reads a real segment, sleeping on its futex
+// between writes (the writer's wake count proves it announced itself there), and
+// still trades on what the writer publishes and obeys its mailbox (news, stop).
+TEST_F(strategy_test, in_futex_wait_mode_it_trades_on_segment_writes_and_stops) {
+  const std::string shm_name = "/strategy_test_" + std::to_string(::getpid());
+  shm::segment_writer writer{shm_name, {"AAPL", "MSFT"}};
+  strategy_settings settings;
+  settings.book_source = "shm";
+  settings.wait = "futex";
+  settings.short_window = 2;
+  settings.long_window = 4;
+  settings.quantity = 10;
+  settings.order_timeout_ms = 600'000;
+  settings.instruments = {"AAPL", "MSFT"};
+  settings.book_shm_name = shm_name;
+  strategy = spawn_strategy(sys, settings, orders_log, metrics);
+  self->send(strategy, peer_atom::value, caf::actor_cast<sentiment_stream_actor>(self));
+  self->send(strategy, peer_atom::value, caf::actor_cast<order_entry_actor>(self));
+  send(market_news(90));
+  ASSERT_TRUE(sync());
+  ASSERT_TRUE(eventually([&] { return metrics.attaches.get() == 1; }));
+  std::optional<order> got;
+  std::uint64_t sequence = 0;
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  for (double price = 100; !got && std::chrono::steady_clock::now() < deadline;
+       price += 0.5) {
+    shm::slot_entry e{};
+    e.top.last = to_price(price);
+    e.top.bid = to_price(price - 0.01);
+    e.top.ask = to_price(price + 0.01);
+    e.top.bid_size = e.top.ask_size = 100;
+    e.feed_incarnation = 1;
+    e.feed_sequence = ++sequence;
+    e.tick_created_ns = e.book_received_ns = e.written_ns = mono_ns();
+    writer.heartbeat(mono_ns());
+    writer.write(0, e);
+    self->receive([&](order& o) { got = std::move(o); },
+                  caf::after(std::chrono::milliseconds(5)) >> [] {});
+  }
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->symbol, "AAPL");
+  EXPECT_EQ(got->dir, side::buy);
+  EXPECT_GT(writer.wakes_sent(), 0u); // it slept on the futex and was woken
+  send(outcome_of(*got, exec_status::filled));
+  EXPECT_TRUE(stop());
+  EXPECT_TRUE(await_termination());
+  EXPECT_EQ(metrics.fills.get(), 1u);
+}
+
+} // namespace
 } // namespace trading
 
 int main(int argc, char** argv) {
