@@ -1,4 +1,5 @@
 #include "shm/book_segment.hpp"
+#include "shm/shm_file.hpp"
 
 #include "messages/names.hpp"
 
@@ -66,20 +67,6 @@ struct fd_guard {
   }
 };
 
-// glibc's shm_open maps NAME to /dev/shm/NAME; link(2) and rename(2) need the
-// path, so everything here uses it.
-std::string shm_path(const std::string& name) {
-  return "/dev/shm" + name;
-}
-
-int open_path(const std::string& path, int flags, mode_t mode = 0) {
-  int fd;
-  do
-    fd = ::open(path.c_str(), flags | O_CLOEXEC | O_NOFOLLOW, mode);
-  while (fd < 0 && errno == EINTR);
-  return fd;
-}
-
 // Result of stat(NAME) against the inode (dev, ino).
 enum class name_state { ours, other, gone, error };
 
@@ -94,37 +81,10 @@ name_state name_refers_to(const std::string& name, std::uint64_t dev,
            : name_state::other;
 }
 
-// -- ownership locks ---------------------------------------------------------
-//
-// OFD locks (fcntl(2), F_OFD_*): owned by the open file description, so they
-// conflict between two descriptors of one process too, and the kernel drops
-// them with the last descriptor, i.e. when the process dies.
+// -- ownership locks (see shm_file.hpp) -------------------------------------
 
 constexpr off_t owner_byte = 0;    // held by the live writer for its life
 constexpr off_t takeover_byte = 1; // held while replacing a dead writer's file
-
-// Non-blocking write lock on one byte. false with errno EAGAIN if held.
-bool try_lock_byte(int fd, off_t byte) {
-  struct flock fl {};
-  fl.l_type = F_WRLCK;
-  fl.l_whence = SEEK_SET;
-  fl.l_start = byte;
-  fl.l_len = 1;
-  return ::fcntl(fd, F_OFD_SETLK, &fl) == 0;
-}
-
-// 1 if another open file description holds a write lock on `byte`, 0 if not,
-// -1 on error. Takes nothing.
-int byte_locked(int fd, off_t byte) {
-  struct flock fl {};
-  fl.l_type = F_RDLCK; // conflicts with a write lock; needs no write access
-  fl.l_whence = SEEK_SET;
-  fl.l_start = byte;
-  fl.l_len = 1;
-  if (::fcntl(fd, F_OFD_GETLK, &fl) != 0)
-    return -1;
-  return fl.l_type == F_UNLCK ? 0 : 1;
-}
 
 // -- SIGBUS protection of mapped segments ------------------------------------
 //
