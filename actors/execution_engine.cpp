@@ -244,6 +244,10 @@ void execution_engine::remember(const execution_report& r) {
 void execution_engine::apply_fill(const execution_report& fill) {
   auto& p = positions_[{fill.account, fill.symbol}];
   p.symbol = fill.symbol;
+  add_fill(p, fill);
+}
+
+void add_fill(position& p, const execution_report& fill) {
   auto price = to_double(fill.execution_price);
   quantity_t delta = fill.dir == side::buy ? fill.quantity : -fill.quantity;
   p.last_price = price;

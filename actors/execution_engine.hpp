@@ -24,6 +24,10 @@
 
 namespace trading {
 
+/// Average-cost accounting of one fill into `p` (quantity, average price,
+/// realized P&L, last price): the OMS's rule, shared with the strategy's view.
+void add_fill(position& p, const execution_report& fill);
+
 class append_log;
 struct oms_metrics;
 

@@ -62,6 +62,7 @@ void record_latency(oms_metrics& m, const order& x, nanos_t received_ns) {
   if (x.tick_created_ns <= 0 || received_ns < m.record_from_ns)
     return;
   m.tick_to_trade.record(received_ns - x.tick_created_ns);
+  m.tick_to_trade_live.record(received_ns - x.tick_created_ns);
   m.hop_feed_to_book.record(x.book_received_ns - x.tick_created_ns);
   m.hop_book_to_strategy.record(x.strategy_seen_ns - x.book_received_ns);
   m.hop_strategy_to_oms.record(received_ns - x.strategy_seen_ns);

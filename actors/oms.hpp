@@ -19,6 +19,7 @@
 #include "actors/counter.hpp"
 #include "actors/latency_histogram.hpp"
 #include "messages/types.hpp"
+#include "shm/counters_segment.hpp"
 
 namespace trading {
 
@@ -61,6 +62,7 @@ struct oms_metrics {
   // Recorded from record_from_ns on (the end of the node's warm-up).
   nanos_t record_from_ns = 0;
   latency_histogram tick_to_trade;
+  shm::live_histogram tick_to_trade_live; // the same, coarse, readable while it runs
   latency_histogram hop_feed_to_book;
   latency_histogram hop_book_to_strategy;
   latency_histogram hop_strategy_to_oms;

@@ -23,6 +23,7 @@
 #include "actors/append_log.hpp"
 #include "actors/actor_guard.hpp"
 #include "actors/diagnostics.hpp"
+#include "actors/execution_engine.hpp"
 #include "actors/market_models.hpp"
 #include "actors/recent_ids.hpp"
 #include "actors/signals.hpp"
@@ -63,6 +64,9 @@ struct symbol_state {
   quote top;
   std::optional<std::int32_t> sentiment; // overrides the market-wide value
   quantity_t position = 0;               // moves only on fills
+  trading::position pnl;                 // average cost and realized P&L (live view)
+  std::size_t index = 0;                 // in cfg_.instruments
+  nanos_t sampled_ns = 0;                // last price put in the live events
   quantity_t target = 0;
   std::optional<order> pending;          // sent, its outcome not yet known
   nanos_t pending_sent_ns = 0;           // its last (re)send; 0: not sent yet
@@ -72,6 +76,8 @@ struct symbol_state {
   nanos_t backoff_ns = 0;
 };
 
+/// The live view's price samples: one per symbol per 100 ms at most.
+constexpr nanos_t live_sample_ns = 100'000'000;
 constexpr nanos_t first_backoff_ns = 100'000'000; // 0.1 s after a first reject
 constexpr nanos_t max_backoff_ns = 5'000'000'000;
 /// The orders log's tail read at start for orders that may lack an outcome.
@@ -98,6 +104,7 @@ public:
     for (auto& s : cfg_.instruments) {
       index_.emplace(s, books_.size());
       books_.emplace_back(s, static_cast<std::size_t>(cfg_.long_window));
+      books_.back().index = books_.size() - 1;
     }
     sent_.reserve(books_.size()); // at most one order per symbol is pending
     char prefix[24];
@@ -316,10 +323,15 @@ private:
       metrics_.fills.add();
       sb->backoff_ns = 0;
       // A fill the adopted positions already hold must not count twice.
-      if (r.sequence == 0 || r.sequence > adopted_sequence_)
+      if (r.sequence == 0 || r.sequence > adopted_sequence_) {
         sb->position += r.dir == side::buy ? r.quantity : -r.quantity;
+        add_fill(sb->pnl, r);
+        publish_position(*sb);
+      }
+      record_event(*sb, shm::event_kind::fill, r.execution_price, r.dir, r.quantity, now);
     } else {
       metrics_.rejects.add();
+      record_event(*sb, shm::event_kind::reject, r.order_price, r.dir, r.quantity, now);
       sb->backoff_ns = sb->backoff_ns == 0 ? first_backoff_ns
                                            : std::min(2 * sb->backoff_ns, max_backoff_ns);
       sb->retry_after_ns = now + sb->backoff_ns;
@@ -336,9 +348,13 @@ private:
     std::size_t differences = 0;
     for (auto& sb : books_) {
       quantity_t theirs = 0;
-      for (auto& x : p.positions)
-        if (x.symbol == sb.symbol)
+      for (auto& x : p.positions) {
+        if (x.symbol == sb.symbol) {
           theirs = x.quantity;
+          sb.pnl = x; // the OMS's average cost and realized P&L too
+          publish_position(sb);
+        }
+      }
       if (theirs == sb.position)
         continue;
       ++differences;
@@ -445,8 +461,19 @@ private:
 
   void on_price(symbol_state& sb, const price_event& e) {
     metrics_.book_events.add();
-    if (e.seen_ns >= metrics_.record_from_ns)
+    if (e.seen_ns >= metrics_.record_from_ns) {
       metrics_.tick_age.record(e.seen_ns - e.tick_created_ns);
+      metrics_.tick_age_live.record(e.seen_ns - e.tick_created_ns);
+    }
+    if (sb.index < metrics_.live.size()) {
+      metrics_.live[sb.index].last_price.store(e.top.last, std::memory_order_relaxed);
+      if (e.seen_ns - sb.sampled_ns >= live_sample_ns) {
+        sb.sampled_ns = e.seen_ns;
+        metrics_.events.push({0, e.seen_ns, shm::event_kind::price,
+                              static_cast<std::uint32_t>(sb.index), e.top.last, 0,
+                              e.top.bid});
+      }
+    }
     sb.seen_incarnation = e.incarnation;
     sb.seen_sequence = e.sequence;
     sb.top = e.top;
@@ -481,10 +508,29 @@ private:
     o.strategy_seen_ns = e.seen_ns;
     send(oms_, o);
     metrics_.orders_sent.add();
+    record_event(sb, shm::event_kind::order, o.limit_price, o.dir, o.quantity, e.seen_ns);
     sb.pending_sent_ns = mono_ns();
     sb.pending_number = order_count_;
     sb.pending = o;
     sent_.push_back(std::move(o));
+  }
+
+  // -- live view (read by the node's counters publisher; stores only) ----------
+
+  void publish_position(const symbol_state& sb) {
+    if (sb.index >= metrics_.live.size())
+      return;
+    auto& l = metrics_.live[sb.index];
+    l.quantity.store(sb.pnl.quantity, std::memory_order_relaxed);
+    l.average_price.store(to_price(sb.pnl.average_price), std::memory_order_relaxed);
+    l.realized.store(to_price(sb.pnl.realized_pnl), std::memory_order_relaxed);
+  }
+
+  void record_event(const symbol_state& sb, shm::event_kind kind, price_t price,
+                  side dir, quantity_t quantity, nanos_t now) {
+    if (sb.index < metrics_.live.size())
+      metrics_.events.push({0, now, kind, static_cast<std::uint32_t>(sb.index), price,
+                            dir == side::buy ? quantity : -quantity, 0});
   }
 
   // The same order, the same id: the OMS executes it once whatever the count.

@@ -25,6 +25,7 @@
 // and the producers' hand-over (from its node); anything else is dropped and counted.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -36,6 +37,7 @@
 #include "actors/counter.hpp"
 #include "actors/latency_histogram.hpp"
 #include "messages/types.hpp"
+#include "shm/counters_segment.hpp"
 
 namespace trading {
 
@@ -72,6 +74,15 @@ struct strategy_settings {
   std::int64_t oms_dedup_window = 100'000; // oms.dedup_window: how long a resend is safe
 };
 
+/// One symbol as the strategy sees it, for the live view: written by the strategy
+/// only (relaxed words), read by the node's counters publisher.
+struct live_position {
+  std::atomic<std::int64_t> quantity{0};
+  std::atomic<std::int64_t> average_price{0}; // price_t
+  std::atomic<std::int64_t> realized{0};      // price_t units (1e-4 currency)
+  std::atomic<std::int64_t> last_price{0};    // price_t, of the last price seen
+};
+
 struct strategy_metrics {
   counter book_events;  // new prices seen (shm polls or quote messages)
   counter news_in;
@@ -91,6 +102,11 @@ struct strategy_metrics {
   /// Age of each new price when the strategy saw it (tick creation -> seen);
   /// written by the strategy only, read after it stopped.
   latency_histogram tick_age;
+  shm::live_histogram tick_age_live; // the same, coarse, readable while it runs
+  /// Per instrument (strategy_settings::instruments order, the first 16).
+  std::array<live_position, shm::max_symbols> live;
+  /// Recent prices (one per symbol per 100 ms at most), orders, fills, rejects.
+  shm::event_ring<256> events;
   /// Latencies are recorded from this CLOCK_MONOTONIC time on (the end of the
   /// node's warm-up; set before the actor starts; 0 records everything).
   nanos_t record_from_ns = 0;

@@ -106,6 +106,10 @@ std::vector<schema::key> make_keys() {
                   "listen on a non-loopback address without TLS (anyone who reaches "
                   "the port can steer the node)",
                   ACCESS(node.allow_plaintext_remote)));
+  s.push_back(key("node.counters", "",
+                  "publish the node's counters in /trading_stat.<node.name>.<pid> "
+                  "(read by trading_stat and the dashboard)",
+                  ACCESS(node.counters)));
   // caf
   s.push_back(key("caf.scheduler_policy", "", "CAF scheduler",
                   ACCESS(caf.scheduler_policy), one_of({"sharing", "stealing"})));

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -67,6 +68,8 @@ struct node_settings {
   /// Listen on an address other than loopback without TLS (BASP has no
   /// authentication: whoever reaches the port can send the node's actors work).
   bool allow_plaintext_remote = false;
+  /// Publish the counters segment /trading_stat.<name>.<pid> (shm/counters_segment.hpp).
+  bool counters = true;
 };
 
 struct caf_settings {

@@ -13,6 +13,7 @@
 #include "actors/append_log.hpp"
 #include "actors/diagnostics.hpp"
 #include "messages/type_ids.hpp"
+#include "nodes/counters_publisher.hpp"
 #include "nodes/results.hpp"
 #include "nodes/signals.hpp"
 #include "nodes/stats.hpp"
@@ -130,6 +131,7 @@ int run_node(const node_config& cfg, double duration_s) {
   block_stop_signals();
   pin_process(cfg.node.cpus);
   node_metrics metrics; // outlives the actor system: actors write into it
+  std::unique_ptr<counters_publisher> counters; // reads metrics: ends before them
   node_resources res;
   try {
     res = open_resources(cfg, metrics);
@@ -175,6 +177,15 @@ int run_node(const node_config& cfg, double duration_s) {
       report("listening on " + cfg.node.host + ":" + std::to_string(*port));
     }
     auto links = spawn_links(sys, cfg, actors, metrics.links);
+    if (cfg.node.counters) {
+      try {
+        counters = std::make_unique<counters_publisher>(cfg, metrics, std::string{});
+        report("counters: " + counters->segment_name());
+      } catch (const std::exception& e) {
+        // The live view is an extra: the node runs on without it, and says why.
+        log_warn(who, std::string{"no counters segment: "} + e.what());
+      }
+    }
     report("started: hosts " + joined(cfg.node.actors)
            + (cfg.hosts("book") ? "; shm segment " + cfg.book.shm_name : std::string{}));
     window = wait_for_stop(cfg, metrics, duration_s);
@@ -189,6 +200,7 @@ int run_node(const node_config& cfg, double duration_s) {
     sys.await_all_actors_done();
   }
   res.segment.reset(); // unlinks the segment now that no actor writes it
+  counters.reset();    // marks the counters segment exited and removes it
   print_summary(cfg, metrics, positions, elapsed);
   auto code = window.cause == stop_cause::fatal ? 1 : 0;
   if (code != 0)

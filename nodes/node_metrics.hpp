@@ -3,7 +3,9 @@
 // main thread reads them for the stats line, the summary and the results file.
 #pragma once
 
+#include <array>
 #include <atomic>
+#include <string>
 #include <cstdint>
 
 #include "actors/edge.hpp"
@@ -15,12 +17,24 @@
 
 namespace trading {
 
+/// One peer node, as its link sees it (the live view's peer health).
+struct peer_metrics {
+  std::string label;                      // "price_feed,book@127.0.0.1:5001", set before the link starts
+  std::atomic<std::int64_t> connected{0}; // streams handed over now
+  std::int64_t expected = 0;              // streams wanted from it
+  std::atomic<std::uint64_t> losses{0};
+};
+
 /// Shared by all of a node's peer links, so these take read-modify-writes.
 struct link_metrics {
   std::atomic<std::int64_t> expected{0};  // remote streams this node needs
   std::atomic<std::int64_t> connected{0}; // of which handed over now
   std::atomic<std::uint64_t> reconnects{0};
   std::atomic<std::uint64_t> losses{0};   // peers lost (died, hung, closed)
+  /// One per peer node (one per producer node: at most one per role), the first
+  /// peer_count used; written before the links start.
+  std::array<peer_metrics, 8> peers;
+  std::size_t peer_count = 0;
 };
 
 struct node_metrics {

@@ -35,6 +35,7 @@ struct peer_link_state {
   std::string where; // host:port, for messages
   std::vector<link_stream> streams;
   link_metrics* metrics = nullptr;
+  peer_metrics* peer = nullptr;
   std::int64_t backoff_min_ms = 0;
   std::int64_t backoff_max_ms = 0;
   std::int64_t backoff_ms = 0;
@@ -59,10 +60,13 @@ std::string roles_text(const peer_link_state& st) {
 
 void give(self_ptr self, link_stream& r, const caf::actor& handle) {
   auto& st = self->state;
-  if (r.current && !handle)
+  if (r.current && !handle) {
     st.metrics->connected.fetch_sub(1);
-  else if (!r.current && handle)
+    st.peer->connected.fetch_sub(1);
+  } else if (!r.current && handle) {
     st.metrics->connected.fetch_add(1);
+    st.peer->connected.fetch_add(1);
+  }
   r.current = handle;
   for (auto& consumer : r.consumers)
     hand_over(caf::actor_cast<caf::actor>(self), consumer, *r.stream, handle);
@@ -204,7 +208,7 @@ void attempt(self_ptr self) {
 }
 
 caf::behavior peer_link(self_ptr self, peer_link_settings cfg,
-                        link_metrics* metrics) {
+                        link_metrics* metrics, peer_metrics* peer) {
   auto& st = self->state;
   st.host = cfg.host;
   st.port = cfg.port;
@@ -212,6 +216,7 @@ caf::behavior peer_link(self_ptr self, peer_link_settings cfg,
   for (auto& r : cfg.streams)
     st.streams.push_back(link_stream{r.stream, r.consumers, caf::actor{}});
   st.metrics = metrics;
+  st.peer = peer;
   st.backoff_min_ms = cfg.backoff_min_ms;
   st.backoff_max_ms = cfg.backoff_max_ms;
   st.backoff_ms = cfg.backoff_min_ms;
@@ -226,6 +231,7 @@ caf::behavior peer_link(self_ptr self, peer_link_settings cfg,
       log_warn(who, "lost " + std::string{r.stream->producer} + " at " + st.where + " ("
                       + self->system().render(msg.reason) + "): reconnecting");
       st.metrics->losses.fetch_add(1);
+      st.peer->losses.fetch_add(1);
       ++st.generation;
       drop_all(self);
       st.backoff_ms = st.backoff_min_ms;
@@ -242,8 +248,8 @@ caf::behavior peer_link(self_ptr self, peer_link_settings cfg,
 } // namespace
 
 caf::actor spawn_peer_link(caf::actor_system& sys, peer_link_settings settings,
-                           link_metrics& metrics) {
-  return sys.spawn(peer_link, std::move(settings), &metrics);
+                           link_metrics& metrics, peer_metrics& peer) {
+  return sys.spawn(peer_link, std::move(settings), &metrics, &peer);
 }
 
 } // namespace trading

@@ -23,6 +23,7 @@
 namespace trading {
 
 struct link_metrics;
+struct peer_metrics;
 
 /// A stream wanted from the peer and the local actors that consume it.
 struct wanted_stream {
@@ -38,7 +39,8 @@ struct peer_link_settings {
   std::int64_t backoff_max_ms = 2000;
 };
 
+/// `peer` is this link's entry in metrics.peers.
 caf::actor spawn_peer_link(caf::actor_system& sys, peer_link_settings settings,
-                           link_metrics& metrics);
+                           link_metrics& metrics, peer_metrics& peer);
 
 } // namespace trading

@@ -22,8 +22,8 @@ using counters = std::vector<std::pair<const char*, std::uint64_t>>;
 const role_adapter price_feed_role{
   [](caf::actor_system& sys, const node_config& cfg, node_resources&,
      node_metrics& m) { return spawn_price_feed(sys, cfg.price_feed, m.price_feed); },
-  [](std::ostream& os, const node_metrics& m) {
-    os << " | feed ticks " << m.price_feed.ticks_sent.get();
+  [](figure_list& out, const node_metrics& m) {
+    out.push_back({"feed", "ticks", m.price_feed.ticks_sent.get()});
   },
   [](const node_metrics& m) {
     return std::make_pair(std::uint64_t{0}, m.price_feed.messages_out.get());
@@ -42,8 +42,9 @@ const role_adapter price_feed_role{
 const role_adapter news_feed_role{
   [](caf::actor_system& sys, const node_config& cfg, node_resources&,
      node_metrics& m) { return spawn_news_feed(sys, cfg.news_feed, m.news_feed); },
-  [](std::ostream& os, const node_metrics& m) {
-    os << " | news " << m.news_feed.news_sent.get();
+  [](figure_list& out, const node_metrics& m) {
+    out.push_back({"news", "news", m.news_feed.news_sent.get(),
+                   shm::counter_kind::counter, ""});
   },
   [](const node_metrics& m) {
     return std::make_pair(std::uint64_t{0}, m.news_feed.messages_out.get());
@@ -60,11 +61,13 @@ const role_adapter book_role{
      node_metrics& m) {
     return spawn_top_of_book(sys, cfg.book, res.segment, m.book, res.on_segment_lost);
   },
-  [](std::ostream& os, const node_metrics& m) {
+  [](figure_list& out, const node_metrics& m) {
     auto& b = m.book;
-    os << " | book ticks " << b.ticks_in.get() << " shm " << b.shm_writes.get()
-       << " gaps " << b.gaps.get() << " resets " << b.resets.get() << " skipped "
-       << b.skipped.get();
+    out.insert(out.end(), {{"book", "ticks", b.ticks_in.get()},
+                           {"book", "shm", b.shm_writes.get()},
+                           {"book", "gaps", b.gaps.get()},
+                           {"book", "resets", b.resets.get()},
+                           {"book", "skipped", b.skipped.get()}});
   },
   [](const node_metrics& m) {
     return std::make_pair(m.book.ticks_in.get(), m.book.updates_out.get());
@@ -83,12 +86,19 @@ const role_adapter strategy_role{
      node_metrics& m) {
     return spawn_strategy(sys, cfg.strategy, *res.orders_log, m.strategy);
   },
-  [](std::ostream& os, const node_metrics& m) {
+  [](figure_list& out, const node_metrics& m) {
     auto& s = m.strategy;
-    os << " | strategy prices " << s.book_events.get() << " sentiment "
-       << s.sentiment.load() << " orders " << s.orders_sent.get() << " fills "
-       << s.fills.get() << " rejects " << s.rejects.get() << " unknown "
-       << s.unknown_now.load() << " resent " << s.resent.get();
+    auto gauge = shm::counter_kind::gauge;
+    out.insert(out.end(),
+               {{"strategy", "prices", s.book_events.get()},
+                {"strategy", "sentiment", static_cast<std::uint64_t>(s.sentiment.load()),
+                 gauge},
+                {"strategy", "orders", s.orders_sent.get()},
+                {"strategy", "fills", s.fills.get()},
+                {"strategy", "rejects", s.rejects.get()},
+                {"strategy", "unknown", static_cast<std::uint64_t>(s.unknown_now.load()),
+                 gauge},
+                {"strategy", "resent", s.resent.get()}});
   },
   [](const node_metrics& m) {
     return std::make_pair(m.strategy.messages_in.get(), m.strategy.orders_sent.get());
@@ -115,11 +125,13 @@ const role_adapter strategy_role{
 const role_adapter oms_role{
   [](caf::actor_system& sys, const node_config& cfg, node_resources& res,
      node_metrics& m) { return spawn_oms(sys, cfg.oms, res.oms_engine, m.oms); },
-  [](std::ostream& os, const node_metrics& m) {
+  [](figure_list& out, const node_metrics& m) {
     auto& o = m.oms;
-    os << " | oms orders " << o.orders_in.get() << " fills " << o.fills.get()
-       << " rejects " << o.rejects.get() << " dup " << o.duplicates.get()
-       << " writes " << o.log_writes.get();
+    out.insert(out.end(), {{"oms", "orders", o.orders_in.get()},
+                           {"oms", "fills", o.fills.get()},
+                           {"oms", "rejects", o.rejects.get()},
+                           {"oms", "dup", o.duplicates.get()},
+                           {"oms", "writes", o.log_writes.get()}});
   },
   [](const node_metrics& m) {
     return std::make_pair(m.oms.orders_in.get() + m.oms.book_updates_in.get(),
@@ -151,12 +163,17 @@ const role_adapter edge_role{
     }
     return edge;
   },
-  [](std::ostream& os, const node_metrics& m) {
+  [](figure_list& out, const node_metrics& m) {
     auto& e = m.edge;
-    os << " | edge clients " << e.clients.load() << " frames in "
-       << e.frames_in.get() << " out " << e.frames_out.get() << " orders "
-       << e.orders.get() << " rejects " << e.rejects.get() << " drops "
-       << e.drops.get();
+    auto counter = shm::counter_kind::counter;
+    out.insert(out.end(),
+               {{"edge", "clients", static_cast<std::uint64_t>(e.clients.load()),
+                 shm::counter_kind::gauge},
+                {"edge", "frames in", e.frames_in.get()},
+                {"edge", "frames out", e.frames_out.get(), counter, "out"},
+                {"edge", "orders", e.orders.get()},
+                {"edge", "rejects", e.rejects.get()},
+                {"edge", "drops", e.drops.get()}});
   },
   [](const node_metrics& m) {
     return std::make_pair(m.edge.frames_in.get(), m.edge.frames_out.get());

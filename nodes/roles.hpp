@@ -13,6 +13,7 @@
 #include "caf/fwd.hpp"
 
 #include "nodes/node_metrics.hpp"
+#include "shm/counters_segment.hpp"
 
 namespace trading {
 
@@ -38,12 +39,25 @@ struct node_resources {
 /// error) naming the resource.
 node_resources open_resources(const node_config& cfg, node_metrics& metrics);
 
+/// One figure of the stats line: " | <group> <shown> <value> ...". The counters
+/// segment labels it group + name (name is shown unless `shown` says otherwise,
+/// e.g. edge "frames out" is shown as "out" after "frames in").
+struct figure {
+  const char* group;
+  const char* name;
+  std::uint64_t value;
+  shm::counter_kind kind = shm::counter_kind::counter;
+  const char* shown = nullptr;
+};
+using figure_list = std::vector<figure>;
+
 struct role_adapter {
   /// Spawns the role's actor.
   caf::actor (*spawn)(caf::actor_system&, const node_config&, node_resources&,
                       node_metrics&);
-  /// Its part of the stats line, e.g. " | news 14".
-  void (*stats)(std::ostream&, const node_metrics&);
+  /// Appends its figures: its part of the stats line (" | news 14") and of the
+  /// counters segment.
+  void (*figures)(figure_list&, const node_metrics&);
   /// Messages it took in and sent out (the stats line's "msgs in/out").
   std::pair<std::uint64_t, std::uint64_t> (*messages)(const node_metrics&);
   /// Its counters in the results file: (name, value), rates and totals.

@@ -23,27 +23,57 @@ std::string format_us(std::int64_t ns) {
 
 } // namespace
 
+void node_figures(const node_config& cfg, const node_metrics& m, figure_list& out) {
+  std::uint64_t in = 0;
+  std::uint64_t sent = 0;
+  for (std::size_t i = 0; i < topology::roles.size(); ++i) {
+    auto& adapter = adapter_of(i);
+    if (cfg.hosts(topology::roles[i].name))
+      adapter.figures(out, m);
+    auto [role_in, role_out] = adapter.messages(m);
+    in += role_in;
+    sent += role_out;
+  }
+  out.push_back({"msgs", "in", in});
+  out.push_back({"msgs", "out", sent});
+  if (m.links.expected.load() > 0) {
+    auto gauge = shm::counter_kind::gauge;
+    out.push_back({"peers", "connected",
+                   static_cast<std::uint64_t>(m.links.connected.load()), gauge});
+    out.push_back({"peers", "expected",
+                   static_cast<std::uint64_t>(m.links.expected.load()), gauge});
+    out.push_back({"peers", "lost", m.links.losses.load()});
+    out.push_back({"peers", "reconnects", m.links.reconnects.load()});
+  }
+}
+
 std::string stats_line(const node_config& cfg, const node_metrics& m,
                        double elapsed_s) {
   std::ostringstream os;
   char t[32];
   std::snprintf(t, sizeof t, "%.1fs", elapsed_s);
   os << t;
-  std::uint64_t in = 0;
-  std::uint64_t out = 0;
-  for (std::size_t i = 0; i < topology::roles.size(); ++i) {
-    auto& adapter = adapter_of(i);
-    if (cfg.hosts(topology::roles[i].name))
-      adapter.stats(os, m);
-    auto [role_in, role_out] = adapter.messages(m);
-    in += role_in;
-    out += role_out;
+  figure_list figures;
+  node_figures(cfg, m, figures);
+  const char* group = nullptr;
+  for (std::size_t i = 0; i < figures.size(); ++i) {
+    auto& f = figures[i];
+    if (std::string_view{f.group} == "peers") {
+      // "peers 3/3 lost 0 reconnects 0": connected/expected share one figure.
+      os << " | peers " << f.value << "/" << figures[i + 1].value << " lost "
+         << figures[i + 2].value << " reconnects " << figures[i + 3].value;
+      break;
+    }
+    if (!group || std::string_view{group} != f.group)
+      os << " | " << (group = f.group);
+    auto shown = f.shown ? f.shown : f.name;
+    if (*shown)
+      os << ' ' << shown;
+    if (f.kind == shm::counter_kind::gauge)
+      os << ' ' << static_cast<std::int64_t>(f.value);
+    else
+      os << ' ' << f.value;
   }
-  os << " | msgs in " << in << " out " << out;
-  if (m.links.expected.load() > 0)
-    os << " | peers " << m.links.connected.load() << "/" << m.links.expected.load()
-       << " lost " << m.links.losses.load() << " reconnects "
-       << m.links.reconnects.load();
   return os.str();
 }
 

@@ -10,10 +10,15 @@
 
 #include "messages/orders.hpp"
 #include "nodes/node_metrics.hpp"
+#include "nodes/roles.hpp"
 
 namespace trading {
 
 struct node_config;
+
+/// Every figure of the stats line, in its order: the hosted roles', "msgs in/out"
+/// and (with peers) "peers connected/expected/lost/reconnects".
+void node_figures(const node_config& cfg, const node_metrics& m, figure_list& out);
 
 /// "3.0s | feed ticks 150 | news 14 | ... | msgs in 177 out 174 [| peers ...]".
 std::string stats_line(const node_config& cfg, const node_metrics& m,

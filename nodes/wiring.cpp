@@ -115,8 +115,16 @@ std::vector<caf::actor> spawn_links(caf::actor_system& sys, const node_config& c
       wanted->consumers.push_back(handle);
   }
   std::vector<caf::actor> out;
-  for (auto& l : links)
-    out.push_back(spawn_peer_link(sys, std::move(l), m));
+  for (auto& l : links) {
+    auto& peer = m.peers.at(m.peer_count++);
+    std::string roles;
+    for (auto& w : l.streams)
+      if (roles.find(w.stream->producer) == std::string::npos)
+        roles += (roles.empty() ? "" : ",") + std::string{w.stream->producer};
+    peer.label = roles + "@" + l.host + ":" + std::to_string(l.port);
+    peer.expected = static_cast<std::int64_t>(l.streams.size());
+    out.push_back(spawn_peer_link(sys, std::move(l), m, peer));
+  }
   return out;
 }
 

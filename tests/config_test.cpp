@@ -779,7 +779,7 @@ TEST(config, schema_markdown_contains_every_key) {
                    "node.warmup_ms", "node.cpus", "node.log_level",
                    "node.tls.certificate", "node.tls.key", "node.tls.ca_file",
                    "node.tls.passphrase", "node.tls.handshake_timeout_ms",
-                   "node.allow_plaintext_remote",
+                   "node.allow_plaintext_remote", "node.counters",
                    "caf.scheduler_policy", "caf.max_threads", "caf.aggressive_polling",
                    "caf.middleman_workers", "caf.heartbeat_interval_ms",
                    "caf.connection_timeout_ms", "instruments.symbols",
@@ -805,7 +805,7 @@ TEST(config, schema_markdown_contains_every_key) {
                    "edge.client_buffer_kb", "edge.order_timeout_ms"})
     EXPECT_NE(md.find(std::string{"| `"} + key + "` |"), std::string::npos) << key;
   // ... and nothing else: one row per key plus the two header lines.
-  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 80 + 2);
+  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 81 + 2);
   EXPECT_NE(md.find("order ids given up on (outside the OMS dedup window) kept to "
                     "recognize a late outcome"),
             std::string::npos);

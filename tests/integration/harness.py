@@ -43,6 +43,16 @@ def read_json_lines(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
+def remove_counters_segment(pid):
+    """A node killed with SIGKILL leaves /dev/shm/trading_stat.<name>.<pid>."""
+    for f in os.listdir("/dev/shm"):
+        if f.startswith("trading_stat.") and f.endswith(f".{pid}"):
+            try:
+                os.unlink(os.path.join("/dev/shm", f))
+            except FileNotFoundError:
+                pass
+
+
 class Node:
     """One trading_node process with its output in files under `workdir`."""
 
@@ -77,6 +87,7 @@ class Node:
     def kill(self):
         self.proc.kill()
         self.proc.wait(timeout=10)
+        remove_counters_segment(self.proc.pid)
 
     def wait(self, timeout):
         try:
