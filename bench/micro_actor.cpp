@@ -1,14 +1,25 @@
 // Micro benchmarks of CAF 0.17 message passing, the way our node uses it:
 //
 //   actor_local_one_way   sender actor -> receiver actor, one actor_system
-//   actor_local_rtt       scoped_actor request -> echo actor -> response
+//   actor_local_rtt       an event-based actor's request(...).then() -> echo
+//                         actor -> response, back to back (what our actors do)
+//   actor_local_rtt_blocking  scoped_actor request(...).receive() -> echo
+//                         actor -> response: the blocking receive adds a
+//                         thread wake-up to every round trip
 //   actor_remote_one_way  driver in this process -> receiver actor in another
 //                         process, over the middleman on 127.0.0.1
-//   actor_remote_rtt      scoped_actor request -> echo actor in the other
+//   actor_remote_rtt      event-based request(...).then() -> echo actor in the
+//                         other process -> response, back to back
+//   actor_remote_rtt_blocking  scoped_actor request -> echo actor in the other
 //                         process -> response
 //
 // Flags as in micro_shm: --rows_out=FILE, --quick, --no_pin, and Google
-// Benchmark's own.
+// Benchmark's own; --caf_set=KEY=VALUE (repeatable) sets a CAF option in every
+// actor system of the run, the remote host's included, after our defaults: for
+// A/B runs of scheduler and middleman settings (e.g. --caf_set=middleman.workers=1,
+// --caf_set=scheduler.policy=stealing). Integer values are set as integers,
+// scheduler.policy as an atom, anything else as a string; the profile of every
+// row reads the settings back.
 //
 // All rows are paced (the next message leaves only after the previous one was
 // recorded), so they measure latency, not throughput. Every message is the same
@@ -62,6 +73,8 @@ using std::chrono::seconds;
 
 /// driver -> remote entry actor: answers with the host's echo actor.
 using echo_lookup_atom = caf::atom_constant<caf::atom("benchecho")>;
+/// driver -> pinger: make this many round trips, back to back.
+using ping_atom = caf::atom_constant<caf::atom("benchping")>;
 
 // -- settings -------------------------------------------------------------------
 
@@ -72,6 +85,8 @@ constexpr std::size_t remote_threads = 1; // each process pinned to one CPU
 
 row_collector rows;
 unsigned child_lifetime_s = 900;
+// --caf_set=KEY=VALUE options, applied by configure() after its defaults.
+std::vector<std::pair<std::string, std::string>> caf_overrides;
 constexpr auto request_timeout = seconds(5); // the one-off echo lookup
 constexpr auto wait_timeout = seconds(10);   // paced waits, watchdogs
 
@@ -84,6 +99,38 @@ void configure(caf::actor_system_config& cfg, std::size_t threads,
   cfg.set("scheduler.max-threads", static_cast<std::int64_t>(threads));
   if (middleman)
     cfg.set("middleman.workers", std::int64_t{0});
+  for (auto& [key, value] : caf_overrides) {
+    if (!value.empty() && value.find_first_not_of("0123456789") == std::string::npos)
+      cfg.set(key, static_cast<std::int64_t>(std::stoll(value)));
+    else if (key == "scheduler.policy")
+      cfg.set(key, caf::atom_from_string(value));
+    else
+      cfg.set(key, value);
+  }
+}
+
+// Takes the --caf_set=KEY=VALUE arguments out of argv; false on a malformed one.
+bool take_caf_overrides(int& argc, char** argv) {
+  static constexpr char prefix[] = "--caf_set=";
+  int out = 1;
+  for (int in = 1; in < argc; ++in) {
+    std::string arg = argv[in];
+    if (arg.rfind(prefix, 0) != 0) {
+      argv[out++] = argv[in];
+      continue;
+    }
+    auto kv = arg.substr(sizeof(prefix) - 1);
+    auto eq = kv.find('=');
+    if (eq == 0 || eq == std::string::npos) {
+      std::fprintf(stderr, "--caf_set needs KEY=VALUE, got '%s'\n", kv.c_str());
+      return false;
+    }
+    caf_overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  for (int i = out; i < argc; ++i)
+    argv[i] = nullptr;
+  argc = out;
+  return true;
 }
 
 // The settings the system really runs with (read back, so a misspelled key
@@ -98,6 +145,9 @@ std::string describe(caf::actor_system& sys, bool middleman) {
     s += ", middleman.workers="
          + std::to_string(caf::get_or(sys.config(), "middleman.workers",
                                       std::int64_t{-1}));
+  for (auto& [key, value] : caf_overrides)
+    if (key != "scheduler.policy" && key != "middleman.workers")
+      s += ", " + key + "=" + value;
   return s;
 }
 
@@ -264,6 +314,81 @@ caf::behavior echo_actor() {
   };
 }
 
+// -- event-based ping-pong (actor_local_rtt, actor_remote_rtt) ---------------------
+
+// What the pinger shares with the driver thread (which outlives it).
+struct ping_shared {
+  latency_histogram hist;            // written by the pinger only
+  std::atomic<std::uint64_t> done{0}; // round trips completed
+  std::atomic<bool> failed{false};
+};
+
+struct pinger_state {
+  caf::actor echo;
+  ping_shared* sh = nullptr;
+  tick t;
+  std::uint64_t left = 0;
+  const char* name = "pinger";
+};
+
+// One round trip; the next leaves from its response handler.
+void ping_once(caf::stateful_actor<pinger_state>* self) {
+  auto t0 = mono_ns();
+  auto* sh = self->state.sh;
+  self->request(self->state.echo, caf::infinite, self->state.t)
+    .then(
+      [self, sh, t0](tick&) {
+        sh->hist.record(elapsed_since(t0));
+        sh->done.fetch_add(1, std::memory_order_release);
+        if (--self->state.left > 0)
+          ping_once(self);
+      },
+      [sh](caf::error&) { sh->failed.store(true); });
+}
+
+// On {ping_atom, n}: n request/response round trips to `echo`, back to back,
+// so no thread waits in between: each is two mailbox hand-overs, as between
+// the stack's actors. No request timeout (an event-based request without one
+// arms no timer); the driver's wait is the bound.
+caf::behavior pinger(caf::stateful_actor<pinger_state>* self, caf::actor echo,
+                     ping_shared* sh, tick t) {
+  self->state.echo = std::move(echo);
+  self->state.sh = sh;
+  self->state.t = std::move(t);
+  return {
+    [self](ping_atom, std::uint64_t n) {
+      self->state.left = n;
+      if (n > 0)
+        ping_once(self);
+    },
+  };
+}
+
+// Warm-up, reset, then state.max_iterations round trips by a pinger spawned in
+// `sys` against `echo`; false if one failed or stalled.
+bool measure_ping_pong(benchmark::State& state, caf::actor_system& sys,
+                       const caf::actor& echo, const tick& t, ping_shared& sh) {
+  auto p = sys.spawn(pinger, echo, &sh, t);
+  auto run = [&](std::uint64_t n) {
+    auto target = sh.done.load() + n;
+    caf::anon_send(p, ping_atom::value, n);
+    return await_count(sh.done, target) && !sh.failed.load();
+  };
+  bool ok = run(warmup_samples);
+  sh.hist.reset(); // the pinger is idle: nothing in flight
+  const auto n = static_cast<std::uint64_t>(state.max_iterations);
+  if (ok)
+    ok = run(n);
+  for (auto _ : state) {
+  } // the samples are the pinger's; this loop only counts them
+  caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+  return ok;
+}
+
+constexpr const char* ping_pong_method =
+  "one operation (an event-based actor's request(...).then() to an echo actor; "
+  "the next request leaves from the response handler, back to back)";
+
 // -- actor_local_one_way -------------------------------------------------------------
 
 void bm_actor_local_one_way(benchmark::State& state) {
@@ -322,6 +447,26 @@ void bm_actor_local_one_way(benchmark::State& state) {
 // -- actor_local_rtt ------------------------------------------------------------------
 
 void bm_actor_local_rtt(benchmark::State& state) {
+  auto sh = std::make_unique<ping_shared>(); // outlives the system
+  caf::actor_system_config cfg;
+  configure(cfg, local_threads, false);
+  caf::actor_system sys{cfg};
+  const auto& pay = payload(sys);
+  auto echo = sys.spawn(echo_actor);
+  bool ok = measure_ping_pong(state, sys, echo, make_tick(pay.symbol), *sh);
+  caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
+  if (!ok) {
+    state.SkipWithError("a round trip failed or stalled");
+    return;
+  }
+  report_percentiles(state, sh->hist);
+  rows.add("actor_local_rtt", sh->hist, ping_pong_method,
+           "one process, unpinned, " + describe(sys, false), pay.bytes);
+}
+
+// -- actor_local_rtt_blocking ------------------------------------------------------
+
+void bm_actor_local_rtt_blocking(benchmark::State& state) {
   auto hist = std::make_unique<latency_histogram>();
   caf::actor_system_config cfg;
   configure(cfg, local_threads, false);
@@ -332,7 +477,7 @@ void bm_actor_local_rtt(benchmark::State& state) {
   {
     caf::scoped_actor self{sys};
     ok = measure_round_trips(state, self, echo, make_tick(pay.symbol), *hist,
-                             "actor_local_rtt");
+                             "actor_local_rtt_blocking");
   }
   caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
   if (!ok) {
@@ -340,7 +485,7 @@ void bm_actor_local_rtt(benchmark::State& state) {
     return;
   }
   report_percentiles(state, *hist);
-  rows.add("actor_local_rtt", *hist,
+  rows.add("actor_local_rtt_blocking", *hist,
            "one operation (scoped_actor request(...).receive() to an echo "
            "actor)",
            "one process, unpinned, " + describe(sys, false), pay.bytes);
@@ -640,9 +785,12 @@ void bm_actor_remote_one_way(benchmark::State& state) {
            profile, payload_bytes);
 }
 
-// -- actor_remote_rtt ------------------------------------------------------------------
+// -- actor_remote_rtt, actor_remote_rtt_blocking ------------------------------------
 
-void bm_actor_remote_rtt(benchmark::State& state) {
+// How the driver makes its round trips to the echo actor in the other process.
+enum class rtt_style { event_based, blocking };
+
+void bm_actor_remote_rtt(benchmark::State& state, rtt_style style) {
   affinity_guard restore;
   const int my_cpu = cpu_pair().first;
   pin_current_thread(my_cpu);
@@ -652,6 +800,7 @@ void bm_actor_remote_rtt(benchmark::State& state) {
     return;
   }
   auto hist = std::make_unique<latency_histogram>();
+  auto sh = std::make_unique<ping_shared>(); // outlives the client's system
   bool ok = true;
   std::string why;
   std::string profile;
@@ -675,16 +824,27 @@ void bm_actor_remote_rtt(benchmark::State& state) {
       state.SkipWithError(("echo lookup failed: " + why).c_str());
       return;
     }
-    caf::scoped_actor self{client.sys()};
-    ok = measure_round_trips(state, self, echo, make_tick(client.symbol), *hist,
-                             "actor_remote_rtt");
+    if (style == rtt_style::event_based) {
+      ok = measure_ping_pong(state, client.sys(), echo, make_tick(client.symbol), *sh);
+    } else {
+      caf::scoped_actor self{client.sys()};
+      ok = measure_round_trips(state, self, echo, make_tick(client.symbol), *hist,
+                               "actor_remote_rtt_blocking");
+    }
   }
   if (!ok) {
-    state.SkipWithError("a request failed or timed out");
+    state.SkipWithError("a round trip failed, stalled or timed out");
+    return;
+  }
+  if (style == rtt_style::event_based) {
+    report_percentiles(state, sh->hist);
+    rows.add("actor_remote_rtt", sh->hist,
+             std::string{ping_pong_method} + ", the echo actor in the other process",
+             profile, payload_bytes);
     return;
   }
   report_percentiles(state, *hist);
-  rows.add("actor_remote_rtt", *hist,
+  rows.add("actor_remote_rtt_blocking", *hist,
            "one operation (scoped_actor request(...).receive() to an echo "
            "actor in the other process)",
            profile, payload_bytes);
@@ -693,6 +853,8 @@ void bm_actor_remote_rtt(benchmark::State& state) {
 } // namespace
 
 int main(int argc, char** argv) {
+  if (!take_caf_overrides(argc, argv))
+    return 2;
   auto flags = take_bench_flags(argc, argv);
   if (!flags.ok)
     return 2;
@@ -718,11 +880,21 @@ int main(int argc, char** argv) {
     ->Iterations(n(500'000, 5'000))
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
+  benchmark::RegisterBenchmark("actor_local_rtt_blocking", bm_actor_local_rtt_blocking)
+    ->Iterations(n(500'000, 5'000))
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
   benchmark::RegisterBenchmark("actor_remote_one_way", bm_actor_remote_one_way)
     ->Iterations(n(200'000, 5'000))
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
-  benchmark::RegisterBenchmark("actor_remote_rtt", bm_actor_remote_rtt)
+  benchmark::RegisterBenchmark("actor_remote_rtt", bm_actor_remote_rtt,
+                               rtt_style::event_based)
+    ->Iterations(n(200'000, 5'000))
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+  benchmark::RegisterBenchmark("actor_remote_rtt_blocking", bm_actor_remote_rtt,
+                               rtt_style::blocking)
     ->Iterations(n(200'000, 5'000))
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();

@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Merges the benchmark outputs in DIR into DIR/results.json, writes
 DIR/latency_cdf.dat and DIR/latency_cdf.png (gnuplot), the same for the
-durability rows (DIR/durability_cdf.*), DIR/results.md (the README's tables),
-and prints a table.
+durability rows (DIR/durability_cdf.*), DIR/results.md (the README's tables:
+every row, the hops, every tick-to-trade row against its floor, throughput,
+durability), and prints a table. With --readme FILE it also writes those tables
+into FILE: the figures between its `<!-- bench:begin -->` and `<!-- bench:end -->`
+lines, the durability table between `<!-- bench-durability:begin -->` and
+`<!-- bench-durability:end -->`.
 
-  bench/report.py DIR
+  bench/report.py DIR [--readme README.md]
 """
 import datetime
 import json
@@ -16,6 +20,51 @@ import sys
 ROW_KEYS = ("name", "unit", "count", "p50", "p90", "p99", "p999", "max",
             "payload_bytes", "profile", "method")
 FSYNC_MODES = ("none", "every", "interval")
+
+# A tick-to-trade row's floor: the micro rows of the same run that its three
+# hops (feed -> book, book -> strategy, strategy -> OMS) would cost if each were
+# nothing but its transport, summed at p50. The shm hop's floor is the
+# spinning reader's (shm_cross_process), or the sleeping one's
+# (shm_cross_process_futex) for rows whose strategy waits on the futex.
+FLOOR_HOPS = {"all_in_one_shm": ("actor_local_one_way", "shm", "actor_local_one_way"),
+              "all_in_one_actor": ("actor_local_one_way",) * 3,
+              "cluster_shm": ("actor_remote_one_way", "shm", "actor_remote_one_way"),
+              "cluster_actor": ("actor_remote_one_way",) * 3}
+# Other rows read against a floor of the same run: (row, its floor).
+RATIO_PAIRS = (("actor_remote_rtt", "tcp_loopback_rtt"),
+               ("actor_remote_rtt_blocking", "tcp_loopback_rtt"),
+               ("actor_local_rtt_blocking", "actor_local_rtt"),
+               ("shm_cross_process_futex", "shm_cross_process"))
+
+
+def floor_of(row, by_name):
+    """{"p50": ns, "from": [micro rows]} for a tick-to-trade row, None for any
+    other row or when a micro row it needs is missing."""
+    name = row["name"]
+    if not name.startswith("tick_to_trade_"):
+        return None
+    key = name[len("tick_to_trade_"):]
+    for wait in ("_spin", "_poll", "_futex"):
+        key = key[:-len(wait)] if key.endswith(wait) else key
+    hops = FLOOR_HOPS.get(key)
+    if hops is None:
+        return None
+    shm = ("shm_cross_process_futex" if row.get("wait") == "futex"
+           else "shm_cross_process")
+    parts = [shm if h == "shm" else h for h in hops]
+    if any(p not in by_name for p in parts):
+        return None
+    return {"p50": sum(by_name[p]["p50"] for p in parts), "from": parts}
+
+
+def add_floors(rows):
+    """Each tick-to-trade row gets its floor and its p50's ratio to it."""
+    by_name = {r["name"]: r for r in rows}
+    for r in rows:
+        floor = floor_of(r, by_name)
+        if floor:
+            r["floor"] = floor
+            r["ratio_to_floor"] = round(r["p50"] / max(floor["p50"], 1), 2)
 
 
 def durability(row):
@@ -103,6 +152,9 @@ def table(doc):
                          f"{fmt(v['p99']):>10}")
         for key, v in r.get("rates", {}).items():
             lines.append(f"  {key.replace('_per_s', '/s'):32} {v:>19,.0f}")
+        if "floor" in r:
+            lines.append(f"  {'floor (' + ' + '.join(r['floor']['from']) + ')':60} "
+                         f"{fmt(r['floor']['p50']):>10}  ratio {r['ratio_to_floor']:.1f}x")
     t = doc["throughput"]
     lines.append(f"throughput: all-in-one {t['ticks_per_s_all_in_one']:,.0f} ticks/s, "
                  f"cluster {t['ticks_per_s_cluster']:,.0f} ticks/s (sustained)")
@@ -162,6 +214,38 @@ def durability_md(rows):
     return out
 
 
+def floors_md(rows):
+    """Every tick-to-trade row against its floor, and the other ratios."""
+    by_name = {r["name"]: r for r in rows}
+    out = ["", "| row | p50 | its floor (same run: the sum of its hops' micro rows at p50) "
+           "| ratio |", "| --- | ---: | --- | ---: |"]
+    for r in rows:
+        if "floor" in r:
+            parts = " + ".join(f"`{p}`" for p in r["floor"]["from"])
+            out.append(f"| `{r['name']}` | {fmt_md(r['p50'])} | "
+                       f"{fmt_md(r['floor']['p50'])} ({parts}) | "
+                       f"{r['ratio_to_floor']:.1f}x |")
+    for name, floor in RATIO_PAIRS:
+        if name in by_name and floor in by_name:
+            a, b = by_name[name]["p50"], by_name[floor]["p50"]
+            out.append(f"| `{name}` | {fmt_md(a)} | {fmt_md(b)} (`{floor}`) | "
+                       f"{a / max(b, 1):.1f}x |")
+    return out if len(out) > 3 else []
+
+
+def throughput_md(runs):
+    """The highest sustained rate per layout, with the batch it was offered in."""
+    out = []
+    for layout in ("all_in_one", "cluster"):
+        ok = [r for r in runs if r["layout"] == layout and r["sustained"]]
+        if ok and "interval_us" in ok[-1]:
+            r = max(ok, key=lambda x: x["offered_per_s"])
+            out.append(f"{layout.replace('_', ' ')}: {r['offered_per_s']:,.0f} ticks/s "
+                       f"as {r['batch_ticks']} ticks every {r['interval_us']} µs, tick "
+                       f"age at the strategy p99 {fmt_md(r['tick_age_p99_ns'])}.")
+    return ["", " ".join(out)] if out else []
+
+
 def markdown(doc):
     """The README's tables, from the same numbers (no hand copying)."""
     m = doc["machine"]
@@ -181,16 +265,44 @@ def markdown(doc):
             out.append(f"| `{r['name']}` | " + " | ".join(
                 f"{fmt_md(r['hops'][h]['p50'])} / {fmt_md(r['hops'][h]['p99'])}"
                 for h in ("feed_to_book", "book_to_strategy", "strategy_to_oms")) + " |")
+    out += floors_md(doc["results"])
     t = doc["throughput"]
     out += ["", f"Throughput: {t['ticks_per_s_all_in_one']:,.0f} ticks/s in one process, "
             f"{t['ticks_per_s_cluster']:,.0f} ticks/s across the cluster."]
-    out += durability_md(doc["results"])
+    out += throughput_md(doc.get("throughput_runs", []))
     return "\n".join(out) + "\n"
 
 
+def update_readme(path, sections):
+    """Replaces what is between each pair of the README's markers
+    `<!-- NAME:begin -->` / `<!-- NAME:end -->` with sections[NAME]."""
+    with open(path) as f:
+        text = f.read()
+    for name, md in sections.items():
+        first, last = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+        begin, end = text.find(first), text.find(last)
+        if begin < 0 or end < begin:
+            raise SystemExit(f"report: {path} has no {first} ... {last} section")
+        begin += len(first)
+        text = text[:begin] + "\n" + md.strip("\n") + "\n" + text[end:]
+    with open(path, "w") as f:
+        f.write(text)
+
+
 def main():
-    out_dir = sys.argv[1]
+    args = sys.argv[1:]
+    readme = None
+    if "--readme" in args:
+        i = args.index("--readme")
+        if i + 1 >= len(args):
+            raise SystemExit("report: --readme needs a file")
+        readme = args[i + 1]
+        del args[i:i + 2]
+    if len(args) != 1:
+        raise SystemExit("usage: bench/report.py DIR [--readme README.md]")
+    out_dir = args[0]
     rows, e2e = load_rows(out_dir)
+    add_floors(rows)
     names = write_cdf(out_dir, [r for r in rows if not durability(r)])
     durability_names = write_cdf(out_dir, [r for r in rows if durability(r)],
                                  "durability_cdf")
@@ -198,15 +310,19 @@ def main():
            "date": datetime.datetime.now(datetime.timezone.utc).strftime(
                "%Y-%m-%dT%H:%M:%SZ"),
            "results": [{**{k: r[k] for k in ROW_KEYS},
-                        **({"hops": r["hops"]} if "hops" in r else {}),
-                        **({"rates": r["rates"]} if "rates" in r else {})}
+                        **{k: r[k] for k in ("wait", "hops", "floor", "ratio_to_floor",
+                                             "rates") if k in r}}
                        for r in rows],
            "throughput": e2e["throughput"],
            "throughput_runs": e2e.get("throughput_runs", [])}
     with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump(doc, f, indent=2)
+    md = markdown(doc)
+    durability_text = "\n".join(durability_md(doc["results"])) + "\n"
     with open(os.path.join(out_dir, "results.md"), "w") as f:
-        f.write(markdown(doc))
+        f.write(md + durability_text)
+    if readme:
+        update_readme(readme, {"bench": md, "bench-durability": durability_text})
     plot(out_dir, names, f"latency CDFs, {doc['machine']['cpu_model']}, {doc['date']}")
     if durability_names:
         plot(out_dir, durability_names, "OMS journal per oms.fsync mode, "

@@ -9,10 +9,14 @@ import subprocess
 import sys
 import tempfile
 
-ROWS = ["shm_read", "shm_cross_process", "actor_local_one_way", "actor_local_rtt",
-        "actor_remote_one_way", "actor_remote_rtt", "tcp_loopback_rtt",
+WAITS = ["spin", "poll", "futex"]
+ROWS = ["shm_read", "shm_cross_process", "shm_cross_process_futex", "actor_local_one_way",
+        "actor_local_rtt", "actor_local_rtt_blocking", "actor_remote_one_way",
+        "actor_remote_rtt", "actor_remote_rtt_blocking", "tcp_loopback_rtt",
         "tick_to_trade_all_in_one_shm", "tick_to_trade_all_in_one_actor",
         "tick_to_trade_cluster_shm", "tick_to_trade_cluster_actor"]
+ROWS += [f"tick_to_trade_{layout}_shm_{wait}" for layout in ("all_in_one", "cluster")
+         for wait in WAITS]
 KEYS = ["name", "unit", "count", "p50", "p90", "p99", "p999", "max", "payload_bytes",
         "profile", "method"]
 HOPS = ["feed_to_book", "book_to_strategy", "strategy_to_oms"]
@@ -52,6 +56,31 @@ def main():
                 check(hop in r.get("hops", {}), f"{name}: hop {hop} missing")
                 check(0 < r["hops"][hop]["p50"] <= r["hops"][hop]["p99"],
                       f"{name}: hop {hop} not ordered")
+            # Its floor from the same run's micro rows, and the ratio to it.
+            floor = r.get("floor", {})
+            check(floor.get("p50", 0) > 0 and len(floor.get("from", [])) == 3,
+                  f"{name}: no floor from three hops: {floor}")
+            check(all(f in rows for f in floor["from"]), f"{name}: floor from unknown rows")
+            check(abs(r.get("ratio_to_floor", -1) - r["p50"] / floor["p50"]) < 0.01,
+                  f"{name}: ratio_to_floor is not p50 / floor")
+    for layout in ("all_in_one", "cluster"):
+        chosen = rows[f"tick_to_trade_{layout}_shm"].get("wait")
+        check(chosen in WAITS, f"tick_to_trade_{layout}_shm: no wait ({chosen})")
+        check(rows[f"tick_to_trade_{layout}_shm_{chosen}"]["p50"]
+              == rows[f"tick_to_trade_{layout}_shm"]["p50"],
+              f"tick_to_trade_{layout}_shm is not its profile's wait row")
+    md = open(os.path.join(out, "results.md")).read()
+    check("| ratio |" in md and "tick_to_trade_cluster_shm_futex" in md,
+          "results.md has no table of rows against their floors")
+    # The quick ladder climbs to the goals' rates (whether they held is timing):
+    # every run says at what rate, and in what batches, it was offered.
+    for layout, goal in (("all_in_one", 1_000_000), ("cluster", 300_000)):
+        runs = [r for r in doc.get("throughput_runs", []) if r["layout"] == layout]
+        check(runs and all(r.get("batch_ticks", 0) > 0 for r in runs),
+              f"throughput runs of {layout} missing or without their batch size")
+        check(goal in {r["offered_per_s"] for r in runs}
+              or not any(r["sustained"] for r in runs),
+              f"the {layout} ladder held its first rate but never tried {goal:,}/s")
     # Durability rows: the journal per fsync mode, recovery, the hop per mode.
     durability = [f"oms_journal_{mode}_batch{n}" for mode in ("none", "every", "interval")
                   for n in (1, 16)]
