@@ -1,5 +1,6 @@
 #include "messages/json.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <stdexcept>
 
@@ -212,8 +213,94 @@ std::string to_log_line(const order& x) {
   return log_line_of(x);
 }
 
+namespace {
+
+// -- the OMS's journal line, without a JSON document --------------------------
+//
+// The OMS writes one line per outcome before it answers, on the path of every
+// order that waits behind it; building a json object (a std::map node and a
+// string per key) and dumping it cost more than the rest of the order. This
+// writes the same bytes directly: the keys in the order json's std::map sorts
+// them, numbers through nlohmann's own float formatting. Lines whose strings
+// would need escaping or UTF-8 repair, a client_order_id (kept as the client's
+// JSON text) or a non-finite price take the json path, so both paths agree by
+// construction; tests/messages_test.cpp compares them on every sample.
+
+// Printable ASCII without '"' and '\\': written as is, between quotes.
+bool plain(const std::string& s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+      return false;
+  return true;
+}
+
+void put_key(std::string& out, const char* key) {
+  out += '"';
+  out += key;
+  out += "\":";
+}
+
+void put_text(std::string& out, const char* key, const std::string& value) {
+  put_key(out, key);
+  out += '"';
+  out += value;
+  out += "\",";
+}
+
+template <class Int>
+void put_int(std::string& out, const char* key, Int value) {
+  put_key(out, key);
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, r.ptr);
+  out += ',';
+}
+
+void put_double(std::string& out, const char* key, double value) {
+  put_key(out, key);
+  char buf[64];
+  out.append(buf, nlohmann::detail::to_chars(buf, buf + sizeof buf, value));
+  out += ',';
+}
+
+bool fast_line_fits(const execution_report& x) {
+  return x.client_order_id.empty() && plain(x.execution_id) && plain(x.order_id)
+         && plain(x.account) && plain(x.symbol) && plain(x.reason)
+         && std::isfinite(to_double(x.order_price))
+         && std::isfinite(to_double(x.execution_price))
+         && std::isfinite(seconds_of(x.timestamp_ns));
+}
+
+} // namespace
+
 std::string to_log_line(const execution_report& x) {
-  return log_line_of(x);
+  if (!fast_line_fits(x))
+    return log_line_of(x);
+  auto filled = x.status == exec_status::filled;
+  std::string out;
+  out.reserve(256);
+  out += '{';
+  put_text(out, "account", x.account);
+  put_text(out, "execution_id", x.execution_id);
+  if (filled)
+    put_double(out, "execution_price", to_double(x.execution_price));
+  else
+    out += "\"execution_price\":null,";
+  put_text(out, "order_id", x.order_id);
+  put_double(out, "order_price", to_double(x.order_price));
+  put_int(out, "quantity", x.quantity);
+  if (!filled)
+    put_text(out, "reason", x.reason);
+  if (x.repeat)
+    out += "\"repeat\":true,";
+  put_int(out, "sequence", x.sequence);
+  put_text(out, "side", to_string(x.dir));
+  put_text(out, "status", to_string(x.status));
+  put_text(out, "symbol", x.symbol);
+  put_double(out, "timestamp", seconds_of(x.timestamp_ns));
+  out.back() = '}';
+  out += '\n';
+  return out;
 }
 
 } // namespace trading

@@ -710,6 +710,33 @@ TEST(message_json, log_line_is_compact_json_ending_in_a_newline) {
   expect_same(x, json::parse(line).get<order>());
 }
 
+// The OMS's journal line is written without a json document on the fast path:
+// it must be byte for byte what json(x).dump() writes, for every kind of report
+// (and the strings, ids and numbers that send it down the json path instead).
+TEST(message_json, execution_report_log_line_is_the_json_dump_byte_for_byte) {
+  auto reports = samples<execution_report>::get();
+  auto base = reports[0];
+  auto with = [&](auto change) {
+    auto x = base;
+    change(x);
+    reports.push_back(x);
+  };
+  with([](execution_report& x) { x.execution_price = to_price(175.0); });
+  with([](execution_report& x) { x.order_price = to_price(0.0001); });
+  with([](execution_report& x) { x.timestamp_ns = 0; });
+  with([](execution_report& x) { x.quantity = -7; });
+  with([](execution_report& x) { x.account = ""; });
+  with([](execution_report& x) { x.client_order_id = "\"abc\""; });
+  with([](execution_report& x) { x.client_order_id = "12345"; });
+  with([](execution_report& x) { x.order_id = "quote\"back\\slash"; });
+  with([](execution_report& x) { x.symbol = "caf\xc3\xa9"; });     // UTF-8
+  with([](execution_report& x) { x.symbol = "bad\xff"; });          // not UTF-8
+  with([](execution_report& x) { x.reason = "tab\there"; });
+  for (auto& x : reports)
+    EXPECT_EQ(to_log_line(x),
+              json(x).dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
+}
+
 TEST(message_json, bad_side_throws_naming_the_field) {
   json j = samples<order>::get()[0];
   j["side"] = "HOLD";
