@@ -42,6 +42,16 @@ class AllInOneTest(NodeTest):
         self.assertEqual(node.stop(), 0, node.output())
         self.assert_logs_consistent()
 
+    def test_futex_wait_trades_and_stops_cleanly(self):
+        # strategy.wait=futex: the strategy sleeps on the segment between writes;
+        # it must still see prices (fills), its mailbox (stop) and leave no segment.
+        node = self.node("aio", CONFIG, self.sets("strategy.wait=futex",
+                                                  "strategy.spin_us=20")).start()
+        self.wait_for_fills(1)
+        self.assertEqual(node.stop(), 0, node.output())
+        self.assertFalse(self.segment_exists())
+        self.assert_logs_consistent()
+
     def test_stats_line_every_second(self):
         node = self.node("aio", CONFIG, self.sets()).start()
 
