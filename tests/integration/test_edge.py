@@ -142,7 +142,7 @@ class EdgeTest(NodeTest):
             self.assertEqual(c.frames[-1]["type"], 8)
 
     def test_slow_client_is_dropped_while_others_keep_receiving(self):
-        node, ports = self.start_edge("edge.client_buffer_kb=16",
+        node, ports = self.start_edge("edge.client_buffer_kb=128",
                                       "price_feed.interval_us=2000",
                                       keys=["gateway_port"])
         slow = GatewayClient(ports["gateway_port"], rcvbuf=4096)
