@@ -36,8 +36,16 @@ using timer_atom = caf::atom_constant<caf::atom("timer")>;
 /// Private: node -> oms: (positions_atom) -> every account's, for the summary.
 using positions_atom = caf::atom_constant<caf::atom("positions")>;
 
+/// Backtest (one process, node.backtest): clock -> feed: (step_atom, play) plays
+/// the feed's next replayed event if `play` (else only looks) and answers the
+/// timestamp of the event after it, -1 when the file has ended.
+using step_atom = caf::atom_constant<caf::atom("step")>;
+/// strategy -> backtest clock: (handled_atom, n): it has handled n events in all,
+/// and every order they caused has its outcome.
+using handled_atom = caf::atom_constant<caf::atom("handled")>;
+
 /// Bumped whenever a message struct or the entry protocol changes shape: peers of
 /// another protocol are refused at connect time with a clear error.
-constexpr std::uint32_t protocol_version = 4;
+constexpr std::uint32_t protocol_version = 5;
 
 } // namespace trading

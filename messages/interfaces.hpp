@@ -67,6 +67,10 @@ using entry_actor = caf::typed_actor<
 /// Every actor of a node answers its stop (after draining) with true.
 using stoppable_actor = caf::typed_actor<caf::replies_to<stop_atom>::with<bool>>;
 
+/// The backtest clock (actors/backtest_clock.hpp): the strategy tells it how many
+/// events it has handled; node-internal, never published.
+using backtest_clock_actor = caf::typed_actor<caf::reacts_to<handled_atom, std::uint64_t>>;
+
 /// What a consumer of each interface accepts from its node: the producer, or an
 /// invalid handle when it was lost.
 template <class Producer>

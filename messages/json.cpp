@@ -95,6 +95,7 @@ void to_json(json& j, const tick& x) {
   j["sequence"] = x.sequence;
   j["created_ns"] = x.created_ns;
   j["book_received_ns"] = x.book_received_ns;
+  j["event_ns"] = x.event_ns;
 }
 
 void from_json(const json& j, tick& x) {
@@ -104,6 +105,7 @@ void from_json(const json& j, tick& x) {
   j.at("sequence").get_to(x.sequence);
   j.at("created_ns").get_to(x.created_ns);
   x.book_received_ns = j.value("book_received_ns", nanos_t{0});
+  x.event_ns = j.value("event_ns", nanos_t{0});
 }
 
 void to_json(json& j, const tick_batch& x) {
@@ -120,7 +122,8 @@ void to_json(json& j, const news& x) {
            {"label", to_string(x.label)},
            {"feed_incarnation", x.feed_incarnation},
            {"sequence", x.sequence},
-           {"created_ns", x.created_ns}};
+           {"created_ns", x.created_ns},
+           {"event_ns", x.event_ns}};
 }
 
 void from_json(const json& j, news& x) {
@@ -130,6 +133,7 @@ void from_json(const json& j, news& x) {
   j.at("feed_incarnation").get_to(x.feed_incarnation);
   j.at("sequence").get_to(x.sequence);
   j.at("created_ns").get_to(x.created_ns);
+  x.event_ns = j.value("event_ns", nanos_t{0});
 }
 
 void to_json(json& j, const order& x) {
@@ -142,7 +146,8 @@ void to_json(json& j, const order& x) {
            {"timestamp", seconds_of(x.timestamp_ns)},
            {"tick_created_ns", x.tick_created_ns},
            {"book_received_ns", x.book_received_ns},
-           {"strategy_seen_ns", x.strategy_seen_ns}};
+           {"strategy_seen_ns", x.strategy_seen_ns},
+           {"event_ns", x.event_ns}};
   if (x.resend)
     j["resend"] = true;
   put_client_id(j, x.client_order_id);
@@ -159,6 +164,7 @@ void from_json(const json& j, order& x) {
   j.at("tick_created_ns").get_to(x.tick_created_ns);
   j.at("book_received_ns").get_to(x.book_received_ns);
   j.at("strategy_seen_ns").get_to(x.strategy_seen_ns);
+  x.event_ns = j.value("event_ns", nanos_t{0}); // absent in logs before protocol 5
   x.resend = j.value("resend", false);
   x.client_order_id = client_id_at(j);
 }

@@ -27,6 +27,11 @@ struct tick {
   nanos_t created_ns = 0;
   /// CLOCK_MONOTONIC when the book received it (0 until then): hop 1 ends.
   nanos_t book_received_ns = 0;
+  /// Event time: when this happened in the market, in ns since the epoch. A replay
+  /// sets its file's timestamp_ns, the random walk CLOCK_REALTIME at creation.
+  /// Whatever must come out the same in a backtest (order timeouts, rate limits,
+  /// slippage) measures time in these, never on the host's clocks.
+  nanos_t event_ns = 0;
 };
 
 template <class Inspector>
@@ -38,7 +43,7 @@ typename Inspector::result_type inspect(Inspector& f, quote& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, tick& x) {
   return f(caf::meta::type_name("tick"), x.symbol, x.top, x.feed_incarnation,
-           x.sequence, x.created_ns, x.book_received_ns);
+           x.sequence, x.created_ns, x.book_received_ns, x.event_ns);
 }
 
 /// Several ticks in one message: a throughput knob (price_feed.batch), fair because
@@ -86,12 +91,13 @@ struct news {
   std::uint64_t feed_incarnation = 0;
   std::uint64_t sequence = 0;
   nanos_t created_ns = 0;
+  nanos_t event_ns = 0; // event time, as tick::event_ns
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, news& x) {
   return f(caf::meta::type_name("news"), x.symbol, x.sentiment, x.label,
-           x.feed_incarnation, x.sequence, x.created_ns);
+           x.feed_incarnation, x.sequence, x.created_ns, x.event_ns);
 }
 
 } // namespace trading

@@ -30,6 +30,11 @@ struct order {
   nanos_t tick_created_ns = 0;
   nanos_t book_received_ns = 0;
   nanos_t strategy_seen_ns = 0;
+  /// Event time (tick::event_ns) of the market event the order answers: the
+  /// stack's clock for anything time-based about orders (timeouts, order-rate
+  /// limits, slippage), so a backtest decides the same way on every run. 0 =
+  /// unknown (an edge client's order): use the receiver's own clock.
+  nanos_t event_ns = 0;
   /// Sent again with the same id (no outcome yet): the OMS answers it from its
   /// journal if it has, and executes it otherwise.
   bool resend = false;
@@ -39,7 +44,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order& x) {
   return f(caf::meta::type_name("order"), x.order_id, x.account, x.client_order_id,
            x.symbol, x.dir, x.quantity, x.limit_price, x.timestamp_ns, x.tick_created_ns,
-           x.book_received_ns, x.strategy_seen_ns, x.resend);
+           x.book_received_ns, x.strategy_seen_ns, x.event_ns, x.resend);
 }
 
 enum class exec_status : std::uint8_t { filled = 0, rejected = 1 };

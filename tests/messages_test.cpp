@@ -54,6 +54,7 @@ tick sample_tick(const std::string& symbol, double last, std::uint64_t seq) {
   x.feed_incarnation = 0xDEADBEEF12345678ull;
   x.sequence = seq;
   x.created_ns = 123'456'789'012'345;
+  x.event_ns = 1'700'000'000'000'000'042;
   return x;
 }
 
@@ -70,6 +71,7 @@ tick sample_book_tick() {
   x.sequence = 1'000'001;
   x.created_ns = 5'000'000'123;
   x.book_received_ns = 5'000'004'567;
+  x.event_ns = 1'700'000'000'000'000'043;
   return x;
 }
 
@@ -118,6 +120,7 @@ struct samples<news> {
     x.feed_incarnation = 0x0123456789ABCDEFull;
     x.sequence = 4242;
     x.created_ns = 987'654'321'000;
+    x.event_ns = 1'700'000'000'000'000'044;
     news y = x;
     y.symbol = ""; // market-wide
     y.sentiment = 12;
@@ -139,6 +142,7 @@ struct samples<order> {
     x.tick_created_ns = 6'000'000'001;
     x.book_received_ns = 6'000'000'502;
     x.strategy_seen_ns = 6'000'001'003;
+    x.event_ns = 1'700'000'000'000'000'045;
     order y = x;
     y.order_id = "00000000deadbeef-18";
     y.account = "edge-client-7";
@@ -214,6 +218,7 @@ void expect_same(const tick& a, const tick& b) {
   EXPECT_EQ(a.sequence, b.sequence);
   EXPECT_EQ(a.created_ns, b.created_ns);
   EXPECT_EQ(a.book_received_ns, b.book_received_ns);
+  EXPECT_EQ(a.event_ns, b.event_ns);
 }
 
 void expect_same(const tick_batch& a, const tick_batch& b) {
@@ -231,6 +236,7 @@ void expect_same(const news& a, const news& b) {
   EXPECT_EQ(a.feed_incarnation, b.feed_incarnation);
   EXPECT_EQ(a.sequence, b.sequence);
   EXPECT_EQ(a.created_ns, b.created_ns);
+  EXPECT_EQ(a.event_ns, b.event_ns);
 }
 
 void expect_same(const order& a, const order& b) {
@@ -245,6 +251,7 @@ void expect_same(const order& a, const order& b) {
   EXPECT_EQ(a.tick_created_ns, b.tick_created_ns);
   EXPECT_EQ(a.book_received_ns, b.book_received_ns);
   EXPECT_EQ(a.strategy_seen_ns, b.strategy_seen_ns);
+  EXPECT_EQ(a.event_ns, b.event_ns);
 }
 
 void expect_same(const execution_report& a, const execution_report& b) {
@@ -458,13 +465,16 @@ using json_types = ::testing::Types<tick, tick_batch, news, order, execution_rep
 /// and the tick's book_received_ns (0 until the book has seen it).
 template <class T>
 bool optional_json_field(const std::string& key) {
-  // Absent in lines written before accounts, journal sequences and resends.
+  // Absent in lines written before accounts, journal sequences, resends and
+  // event times (protocol 5).
   if constexpr (std::is_same_v<T, execution_report>)
     return key == "reason" || key == "account" || key == "sequence" || key == "repeat";
   else if constexpr (std::is_same_v<T, order>)
-    return key == "account" || key == "resend";
+    return key == "account" || key == "resend" || key == "event_ns";
   else if constexpr (std::is_same_v<T, tick>)
-    return key == "book_received_ns";
+    return key == "book_received_ns" || key == "event_ns";
+  else if constexpr (std::is_same_v<T, news>)
+    return key == "event_ns";
   else
     return false;
 }
