@@ -57,6 +57,13 @@ std::optional<double> price_window::average(std::size_t window) const {
   return sum / static_cast<double>(window);
 }
 
+std::optional<double> price_window::back(std::size_t age) const {
+  if (age >= size_)
+    return std::nullopt;
+  auto n = ring_.size();
+  return ring_[(head_ + n - 1 - age) % n];
+}
+
 void price_window::clear() noexcept {
   head_ = 0;
   size_ = 0;
@@ -76,6 +83,21 @@ trade_signal price_signal(const price_window& w, std::size_t short_window,
   if (*short_ma > *long_ma + tolerance)
     return trade_signal::buy;
   if (*short_ma < *long_ma - tolerance)
+    return trade_signal::sell;
+  return trade_signal::neutral;
+}
+
+trade_signal move_signal(const price_window& w, std::size_t window, double threshold_pct) {
+  if (window < 2 || w.size() < window)
+    return trade_signal::neutral;
+  auto newest = *w.back(0);
+  auto before = *w.back(window - 1);
+  if (before <= 0)
+    return trade_signal::neutral;
+  auto move_pct = (newest - before) / before * 100.0;
+  if (move_pct > threshold_pct)
+    return trade_signal::buy;
+  if (move_pct < -threshold_pct)
     return trade_signal::sell;
   return trade_signal::neutral;
 }

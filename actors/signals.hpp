@@ -53,6 +53,9 @@ public:
   /// size(). O(window).
   std::optional<double> average(std::size_t window) const;
 
+  /// The price `age` pushes ago (0 = the newest); nullopt if age >= size().
+  std::optional<double> back(std::size_t age) const;
+
   void clear() noexcept;
 
 private:
@@ -67,6 +70,12 @@ private:
 /// 1e-9, so a flat market is NEUTRAL despite floating-point rounding).
 trade_signal price_signal(const price_window& w, std::size_t short_window,
                     std::size_t long_window);
+
+/// The threshold rule (the first seed system's, strategy.kind = threshold), also a
+/// level: BUY while the newest price is more than `threshold_pct` percent above
+/// the price `window` - 1 pushes before it, SELL while more than that below,
+/// NEUTRAL otherwise or with fewer than `window` prices (window >= 2).
+trade_signal move_signal(const price_window& w, std::size_t window, double threshold_pct);
 
 /// BUY if sentiment > buy_above, SELL if sentiment < sell_below, else NEUTRAL.
 trade_signal sentiment_signal(int sentiment, int buy_above = 60, int sell_below = 40);

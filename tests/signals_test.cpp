@@ -210,4 +210,47 @@ TEST(signals, neutral_keeps_the_target_and_orders_nothing_more) {
   EXPECT_EQ(d->quantity, 6);
 }
 
+// -- threshold rule (strategy.kind = threshold) -------------------------------------
+
+price_window window_of(std::initializer_list<double> prices, std::size_t capacity = 20) {
+  price_window w{capacity};
+  for (auto p : prices)
+    w.push(p);
+  return w;
+}
+
+TEST(threshold, back_reads_prices_by_age_across_the_ring) {
+  auto w = window_of({1, 2, 3, 4, 5}, 3);
+  EXPECT_EQ(w.back(0), 5.0);
+  EXPECT_EQ(w.back(2), 3.0);
+  EXPECT_FALSE(w.back(3));
+}
+
+TEST(threshold, a_move_beyond_the_threshold_is_a_level_either_way) {
+  // 100 -> 100.6 over 3 prices: +0.6 %.
+  EXPECT_EQ(move_signal(window_of({100, 100.2, 100.6}), 3, 0.5), trade_signal::buy);
+  EXPECT_EQ(move_signal(window_of({100, 100.2, 100.6}), 3, 0.6), trade_signal::neutral);
+  EXPECT_EQ(move_signal(window_of({100, 99.8, 99.4}), 3, 0.5), trade_signal::sell);
+  EXPECT_EQ(move_signal(window_of({100, 99.8, 99.6}), 3, 0.5), trade_signal::neutral);
+  // Only the window counts: the 90 before it is forgotten.
+  EXPECT_EQ(move_signal(window_of({90, 100, 100, 100}), 3, 0.5), trade_signal::neutral);
+}
+
+TEST(threshold, fewer_prices_than_the_window_is_neutral) {
+  EXPECT_EQ(move_signal(window_of({100, 120}), 3, 0.5), trade_signal::neutral);
+  EXPECT_EQ(move_signal(window_of({100, 120}), 1, 0.5), trade_signal::neutral);
+}
+
+TEST(threshold, needs_sentiment_to_agree_before_it_trades) {
+  auto up = move_signal(window_of({100, 101}), 2, 0.5);
+  EXPECT_EQ(combine(up, sentiment_signal(70)), trade_signal::buy);
+  EXPECT_EQ(combine(up, sentiment_signal(50)), trade_signal::neutral);
+  EXPECT_EQ(combine(up, sentiment_signal(30)), trade_signal::neutral);
+  auto target = target_position(combine(up, sentiment_signal(70)), 0, 10);
+  auto d = decide_order(0, target, false);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->dir, side::buy);
+  EXPECT_EQ(d->quantity, 10);
+}
+
 } // namespace trading
