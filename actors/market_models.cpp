@@ -55,6 +55,22 @@ std::int32_t sentiment_walk::next() {
   return value_;
 }
 
+news_walk::news_walk(std::int32_t start, std::uint64_t seed, std::int32_t step,
+                     std::int32_t jump, double jump_probability,
+                     const std::vector<std::string>& per_symbol) {
+  symbols_.emplace_back();
+  walks_.emplace_back(start, seed, step, jump, jump_probability);
+  for (std::size_t i = 0; i < per_symbol.size(); ++i) {
+    symbols_.push_back(per_symbol[i]);
+    walks_.emplace_back(start, seed + 1 + i, step, jump, jump_probability);
+  }
+}
+
+void news_walk::next() {
+  for (auto& w : walks_)
+    w.next();
+}
+
 std::uint64_t new_incarnation_id() {
   std::random_device device;
   std::uint64_t id = (static_cast<std::uint64_t>(device()) << 32) ^ device();

@@ -70,6 +70,34 @@ private:
   double jump_probability_;
 };
 
+/// The news feed's sentiments: the market-wide walk (index 0, empty symbol) and,
+/// for per-symbol news, one walk per symbol, seeded seed + 1 + its position, so the
+/// market-wide values are the same with or without per-symbol ones.
+class news_walk {
+public:
+  news_walk(std::int32_t start, std::uint64_t seed, std::int32_t step,
+            std::int32_t jump, double jump_probability,
+            const std::vector<std::string>& per_symbol = {});
+
+  /// One step of every walk.
+  void next();
+
+  /// Market-wide first, then one per symbol.
+  std::size_t size() const {
+    return walks_.size();
+  }
+  const std::string& symbol(std::size_t i) const {
+    return symbols_[i];
+  }
+  std::int32_t value(std::size_t i) const {
+    return walks_[i].value();
+  }
+
+private:
+  std::vector<std::string> symbols_;
+  std::vector<sentiment_walk> walks_;
+};
+
 /// A random 64-bit id, different at every start of a process (feed incarnations,
 /// OMS execution-id prefixes, strategy order-id prefixes).
 std::uint64_t new_incarnation_id();

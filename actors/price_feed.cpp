@@ -11,6 +11,7 @@
 #include "actors/actor_guard.hpp"
 #include "actors/diagnostics.hpp"
 #include "actors/market_models.hpp"
+#include "actors/replay_player.hpp"
 #include "actors/subscribers.hpp"
 #include "messages/interfaces.hpp"
 #include "messages/type_ids.hpp"
@@ -19,16 +20,20 @@ namespace trading {
 
 namespace {
 
-/// The public quote stream plus what only its node (stop) and itself (timer) send.
+/// The public quote stream plus what only its node (stop, the backtest clock's
+/// step) and itself (timer) send.
 using price_feed_actor = quote_stream_actor::extend<
-  caf::replies_to<stop_atom>::with<bool>, caf::reacts_to<timer_atom>>;
+  caf::replies_to<stop_atom>::with<bool>, caf::reacts_to<timer_atom>,
+  caf::replies_to<step_atom, bool>::with<std::int64_t>>;
 
 struct price_feed_state {
   static inline const char* name = "price_feed";
 
-  void init(const price_feed_settings& settings, price_feed_metrics& m) {
+  void init(const price_feed_settings& settings, price_feed_metrics& m,
+            replay_plan<price_replay> plan) {
     cfg = settings;
     metrics = &m;
+    replay.plan = std::move(plan);
     std::map<std::string, double> start;
     for (auto& symbol : cfg.instruments)
       start.emplace(symbol, cfg.start_prices.at(symbol)); // the node checked
@@ -48,6 +53,10 @@ struct price_feed_state {
   tick_batch batch; // reused every interval: no allocation once warm
   bool running = true;
   nanos_t next_due_ns = 0;
+  // Replay (price_feed.replay):
+  replay_state<price_replay> replay;
+  std::uint64_t incarnation = 0;
+  std::uint64_t sequence = 0;
 };
 
 using self_ptr = price_feed_actor::stateful_pointer<price_feed_state>;
@@ -75,11 +84,9 @@ void arm_timer(self_ptr self) {
     self->delayed_send(self, std::chrono::nanoseconds(wait), timer_atom::value);
 }
 
-void emit(self_ptr self) {
+// Sends the ticks collected in the batch (as one message with price_feed.batch).
+void publish(self_ptr self) {
   auto& st = self->state;
-  st.batch.ticks.clear();
-  for (std::int64_t i = 0; i < st.cfg.ticks_per_interval; ++i)
-    st.walk->step(st.batch.ticks, mono_ns());
   std::size_t sent = 0;
   if (st.cfg.batch) {
     sent = st.subscribers.send_all(self, st.batch);
@@ -89,29 +96,97 @@ void emit(self_ptr self) {
   }
   st.metrics->ticks_sent.add(st.batch.ticks.size());
   st.metrics->messages_out.add(sent);
+  st.batch.ticks.clear();
+}
+
+void emit(self_ptr self) {
+  auto& st = self->state;
+  auto now = mono_ns();
+  auto event = wall_ns(); // the walk's event time: when it made the tick
+  for (std::int64_t i = 0; i < st.cfg.ticks_per_interval; ++i)
+    st.walk->step(st.batch.ticks, now);
+  for (auto& t : st.batch.ticks)
+    t.event_ns = event;
+  publish(self);
+}
+
+// The one place where a replayed row becomes a tick (the reader plays only traded
+// symbols). The row's depth (levels 2..5 in r.bids / r.asks) stops here until the
+// quote carries levels: copy it into the tick then.
+void collect_row(price_feed_state& st, const price_record& r) {
+  tick t;
+  t.symbol = r.symbol;
+  t.top = r.top();
+  t.feed_incarnation = st.incarnation;
+  t.sequence = ++st.sequence;
+  t.created_ns = mono_ns();
+  t.event_ns = r.timestamp_ns;
+  st.batch.ticks.push_back(std::move(t));
+}
+
+void count_replay(price_feed_state& st) {
+  auto& c = st.replay.plan.source->counts();
+  st.metrics->replay_skipped.set(c.malformed + c.out_of_order);
+  st.metrics->replay_unknown.set(c.other_symbol);
+}
+
+void play_replay(self_ptr self) {
+  auto& st = self->state;
+  play_paced(
+    self, st.replay, price_feed_state::name,
+    [&](const price_record& r) { collect_row(st, r); },
+    [&] {
+      publish(self);
+      count_replay(st);
+    });
 }
 
 price_feed_actor::behavior_type price_feed(self_ptr self,
                                            const price_feed_settings& cfg,
-                                           price_feed_metrics* metrics) {
-  self->state.init(cfg, *metrics);
-  self->state.guard->drop_unknown(self);
+                                           price_feed_metrics* metrics,
+                                           replay_plan<price_replay> plan) {
+  auto& st = self->state;
+  st.init(cfg, *metrics, std::move(plan));
+  st.guard->drop_unknown(self);
   self->set_down_handler(
     [self](caf::down_msg& msg) { self->state.subscribers.remove(msg); });
-  self->state.next_due_ns = mono_ns();
-  self->send(self, timer_atom::value);
+  st.next_due_ns = mono_ns();
+  if (st.replay.active()) {
+    st.incarnation = new_incarnation_id();
+    st.replay.pacer.emplace(st.replay.plan.origin_ns, cfg.speed, mono_ns());
+  }
+  if (!cfg.backtest) // a backtest plays on the clock's steps, not on a timer
+    self->send(self, timer_atom::value);
+  auto emit_row = [self](const price_record& r) { collect_row(self->state, r); };
+  auto flush = [self] {
+    publish(self);
+    count_replay(self->state);
+  };
   return {
-    [self](subscribe_atom, quote_sink_actor& who) {
-      self->state.subscribers.add(self, who);
+    [self, emit_row, flush](subscribe_atom, quote_sink_actor& who) {
+      auto& st = self->state;
+      if (st.subscribers.add(self, who) && st.replay.active())
+        play_deferred_step(st.replay, price_feed_state::name, emit_row, flush);
     },
     [self](timer_atom) {
       if (!self->state.guard->self_ok(self, "timer") || !self->state.running)
         return;
+      if (self->state.replay.active()) {
+        play_replay(self);
+        return;
+      }
       // Re-arm first: delayed_send wakes CAF's clock thread, which may preempt
       // this worker; better before the ticks are stamped than between the feed
       // and the book.
       arm_timer(self);
       emit(self);
+    },
+    [self, emit_row, flush](step_atom, bool play) -> caf::result<std::int64_t> {
+      auto& st = self->state;
+      if (!st.guard->private_ok(self, "step") || !st.replay.active() || !st.running)
+        return std::int64_t{-1};
+      return play_step(self, st.replay, st.subscribers.size(), play,
+                       price_feed_state::name, emit_row, flush);
     },
     [self](stop_atom) {
       if (!self->state.guard->private_ok(self, "stop"))
@@ -126,8 +201,10 @@ price_feed_actor::behavior_type price_feed(self_ptr self,
 } // namespace
 
 caf::actor spawn_price_feed(caf::actor_system& sys, const price_feed_settings& cfg,
-                            price_feed_metrics& metrics) {
-  return caf::actor_cast<caf::actor>(sys.spawn(price_feed, cfg, &metrics));
+                            price_feed_metrics& metrics,
+                            replay_plan<price_replay> replay) {
+  return caf::actor_cast<caf::actor>(
+    sys.spawn(price_feed, cfg, &metrics, std::move(replay)));
 }
 
 } // namespace trading

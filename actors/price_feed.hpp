@@ -1,7 +1,10 @@
-// price_feed: every interval, each instrument ticks once (random walk, seeded).
+// price_feed: every interval, each instrument ticks once (random walk, seeded);
+// or, with price_feed.replay, it plays a recorded file (actors/replay_file.hpp) at
+// price_feed.speed, one tick per row. In a backtest (node.backtest) it plays one row
+// per step the backtest clock asks for, and only once a subscriber is there.
 // Public interface: quote_stream_actor (messages/interfaces.hpp): (subscribe, sink)
 // starts tick / tick_batch delivery to the sink. Private: stop (from its node),
-// timer (from itself).
+// timer (from itself), step (from the backtest clock, on its node).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +15,7 @@
 #include "caf/fwd.hpp"
 
 #include "actors/counter.hpp"
+#include "actors/replay_file.hpp"
 
 namespace trading {
 
@@ -29,18 +33,29 @@ struct price_feed_settings {
   bool batch = false;
   /// Times every symbol ticks per interval (a load knob for benchmarks).
   std::int64_t ticks_per_interval = 1;
+  /// A CSV file to play instead of the random walk ("" = the walk); the node
+  /// opens it and passes it to spawn_price_feed.
+  std::string replay;
+  /// Replay pace: 1 = real time, 10 = ten times faster, 0 = as fast as it goes.
+  double speed = 1.0;
+
+  // Filled by the node from other sections:
   /// The symbols it quotes, in order (from the node's `instruments`).
   std::vector<std::string> instruments;
+  bool backtest = false; // node.backtest: play on the clock's steps
 };
 
 struct price_feed_metrics {
   counter ticks_sent;
   counter messages_out;
   counter subscribers;
+  counter replay_skipped; // replay lines malformed or out of order (reported)
+  counter replay_unknown; // replay rows of a symbol not traded here (skipped)
   guard_metrics guard;
 };
 
 caf::actor spawn_price_feed(caf::actor_system& sys, const price_feed_settings& cfg,
-                            price_feed_metrics& metrics);
+                            price_feed_metrics& metrics,
+                            replay_plan<price_replay> replay = {});
 
 } // namespace trading

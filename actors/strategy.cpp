@@ -88,6 +88,7 @@ struct price_event {
   quote top;
   std::uint64_t incarnation, sequence;
   nanos_t tick_created_ns, book_received_ns, seen_ns;
+  nanos_t event_ns; // the market's time of it (tick::event_ns)
 };
 
 class strategy_actor : public caf::blocking_actor {
@@ -107,6 +108,7 @@ public:
       books_.back().index = books_.size() - 1;
     }
     sent_.reserve(books_.size()); // at most one order per symbol is pending
+    threshold_rule_ = cfg_.kind == "threshold";
     char prefix[24];
     std::snprintf(prefix, sizeof prefix, "%016" PRIx64 "-", new_incarnation_id());
     order_prefix_ = prefix;
@@ -189,7 +191,7 @@ public:
           || count - number >= static_cast<std::uint64_t>(cfg_.oms_dedup_window))
         continue;
       books_[i].pending = std::move(o);
-      books_[i].pending_sent_ns = mono_ns(); // resent at the link, or on timeout
+      books_[i].pending_sent_ns = decision_now(); // resent at the link, or on timeout
       ++recovered;
     }
     if (recovered > 0)
@@ -238,7 +240,7 @@ private:
         // Positions first: the answers to the resends that follow are then
         // either in them (older journal sequence) or after them.
         send(oms_, positions_atom::value, cfg_.account);
-        auto now = mono_ns();
+        auto now = decision_now();
         for (auto& sb : books_)
           if (sb.pending)
             resend(sb, now);
@@ -256,6 +258,11 @@ private:
         book_ = caf::actor_cast<caf::strong_actor_ptr>(x);
         if (x && cfg_.book_source == "actor")
           send(x, subscribe_atom::value, caf::actor_cast<quote_sink_actor>(this));
+      },
+      [this](peer_atom, backtest_clock_actor& x) {
+        if (!guard_.private_ok(this, "peer"))
+          return;
+        clock_ = x;
       },
       [this](stop_atom) {
         if (!guard_.private_ok(this, "stop"))
@@ -281,6 +288,7 @@ private:
 
   void on_news(const news& n) {
     metrics_.news_in.add();
+    on_event(n.event_ns);
     if (n.symbol.empty()) {
       market_sentiment_ = n.sentiment;
       metrics_.sentiment.store(n.sentiment, std::memory_order_relaxed);
@@ -290,9 +298,41 @@ private:
   }
 
   void on_tick(const tick& t) {
+    on_event(t.event_ns);
     if (auto sb = find(t.symbol))
       on_price(*sb, price_event{t.top, t.feed_incarnation, t.sequence, t.created_ns,
-                                t.book_received_ns, mono_ns()});
+                                t.book_received_ns, mono_ns(), t.event_ns});
+  }
+
+  // -- event time and the backtest clock --------------------------------------
+
+  void on_event(nanos_t event_ns) {
+    metrics_.events.add();
+    ++events_;
+    if (event_ns > event_now_)
+      event_now_ = event_ns;
+  }
+
+  /// The clock of its timeouts and back-offs: event time in a backtest (so a
+  /// loaded host cannot change a decision), else CLOCK_MONOTONIC.
+  nanos_t decision_now() const {
+    return cfg_.backtest ? event_now_ : mono_ns();
+  }
+
+  // Backtest: tells the clock how many events it has handled once every order
+  // they caused has its outcome; the first time (0 events) once every producer
+  // is linked and subscribed, which starts the replay.
+  void tell_clock() {
+    if (!cfg_.backtest || !clock_ || !oms_ || !book_ || !news_feed_)
+      return;
+    if (told_ && events_ == told_events_)
+      return;
+    for (auto& sb : books_)
+      if (sb.pending)
+        return;
+    send(clock_, handled_atom::value, events_);
+    told_ = true;
+    told_events_ = events_;
   }
 
   void on_report(const execution_report& r) {
@@ -318,7 +358,7 @@ private:
       log_warn(who, "ignored an execution report for unknown order " + r.order_id);
       return;
     }
-    auto now = mono_ns();
+    auto now = decision_now();
     if (r.status == exec_status::filled) {
       metrics_.fills.add();
       sb->backoff_ns = 0;
@@ -328,15 +368,15 @@ private:
         add_fill(sb->pnl, r);
         publish_position(*sb);
       }
-      record_event(*sb, shm::event_kind::fill, r.execution_price, r.dir, r.quantity, now);
+      record_event(*sb, shm::event_kind::fill, r.execution_price, r.dir, r.quantity, mono_ns());
     } else {
       metrics_.rejects.add();
-      record_event(*sb, shm::event_kind::reject, r.order_price, r.dir, r.quantity, now);
+      record_event(*sb, shm::event_kind::reject, r.order_price, r.dir, r.quantity, mono_ns());
       sb->backoff_ns = sb->backoff_ns == 0 ? first_backoff_ns
                                            : std::min(2 * sb->backoff_ns, max_backoff_ns);
       sb->retry_after_ns = now + sb->backoff_ns;
       rejects_.log(log_level::warn, who, "reject:" + r.reason,
-                   "order rejected: " + r.reason, now);
+                   "order rejected: " + r.reason, mono_ns());
     }
   }
 
@@ -399,9 +439,10 @@ private:
       if (entry_.feed_sequence == sb.seen_sequence
           && entry_.feed_incarnation == sb.seen_incarnation)
         continue;
+      // The segment carries no event time: the moment it is read stands in.
       on_price(sb, price_event{entry_.top, entry_.feed_incarnation,
                                entry_.feed_sequence, entry_.tick_created_ns,
-                               entry_.book_received_ns, now});
+                               entry_.book_received_ns, now, wall_ns()});
     }
   }
 
@@ -483,14 +524,18 @@ private:
     auto sentiment = sb.sentiment ? sb.sentiment : market_sentiment_;
     if (!sentiment)
       return; // no news yet: sentiment unknown, so no agreement possible
-    auto combined = combine(
-      price_signal(sb.prices, static_cast<std::size_t>(cfg_.short_window),
-                   static_cast<std::size_t>(cfg_.long_window)),
-      sentiment_signal(*sentiment, static_cast<int>(cfg_.buy_above),
-                       static_cast<int>(cfg_.sell_below)));
+    auto long_window = static_cast<std::size_t>(cfg_.long_window);
+    auto price = threshold_rule_
+                   ? move_signal(sb.prices, long_window, cfg_.threshold_pct)
+                   : price_signal(sb.prices, static_cast<std::size_t>(cfg_.short_window),
+                                  long_window);
+    auto combined = combine(price, sentiment_signal(*sentiment,
+                                                    static_cast<int>(cfg_.buy_above),
+                                                    static_cast<int>(cfg_.sell_below)));
     sb.target = target_position(combined, sb.target, cfg_.quantity);
     auto decision = decide_order(sb.position, sb.target, sb.pending.has_value());
-    if (decision && oms_ && e.seen_ns >= sb.retry_after_ns)
+    auto now = cfg_.backtest ? e.event_ns : e.seen_ns;
+    if (decision && oms_ && now >= sb.retry_after_ns)
       send_order(sb, *decision, e);
   }
 
@@ -506,10 +551,11 @@ private:
     o.tick_created_ns = e.tick_created_ns;
     o.book_received_ns = e.book_received_ns;
     o.strategy_seen_ns = e.seen_ns;
+    o.event_ns = e.event_ns;
     send(oms_, o);
     metrics_.orders_sent.add();
     record_event(sb, shm::event_kind::order, o.limit_price, o.dir, o.quantity, e.seen_ns);
-    sb.pending_sent_ns = mono_ns();
+    sb.pending_sent_ns = decision_now();
     sb.pending_number = order_count_;
     sb.pending = o;
     sent_.push_back(std::move(o));
@@ -556,12 +602,17 @@ private:
   // -- timers -----------------------------------------------------------------
 
   void housekeeping() {
+    tell_clock();
     auto now = mono_ns();
     if (now < next_housekeeping_ns_)
       return;
     next_housekeeping_ns_ = now + 10'000'000; // every 10 ms
     if (cfg_.book_source == "shm")
       check_segment(now);
+    // Order timeouts on the decision clock: in a backtest event time, which
+    // stands still while the clock waits for an outcome, so none times out there.
+    auto mono = now;
+    now = decision_now();
     auto in_flight = false;
     for (auto& sb : books_) {
       if (!sb.pending)
@@ -584,7 +635,7 @@ private:
         resend(sb, now);
       }
     }
-    if (draining_ && (!in_flight || now > drain_deadline_ns_)) {
+    if (draining_ && (!in_flight || mono > drain_deadline_ns_)) {
       finish();
       stop_promise_.deliver(true);
       done_ = true;
@@ -646,6 +697,12 @@ private:
   std::unordered_map<std::string, std::size_t> index_;
   std::optional<std::int32_t> market_sentiment_;
   order_entry_actor oms_;
+  backtest_clock_actor clock_;      // node.backtest: handed over by its node
+  std::uint64_t events_ = 0;        // ticks and news handled
+  nanos_t event_now_ = 0;           // the latest event time seen
+  bool told_ = false;               // the clock has heard from it
+  std::uint64_t told_events_ = 0;
+  bool threshold_rule_ = false;     // strategy.kind = threshold
   caf::strong_actor_ptr book_;      // the quote stream handed over (actor mode)
   caf::strong_actor_ptr news_feed_; // the sentiment stream handed over
   std::unique_ptr<shm::segment_reader> reader_;

@@ -65,6 +65,10 @@ struct strategy_settings {
   std::int64_t timed_out_window = 10'000;
   /// Its account at the OMS: its orders carry it, it reconciles its positions.
   std::string account = "strategy";
+  /// The price rule: ma_sentiment (moving averages) or threshold (a move beyond
+  /// threshold_pct percent over long_window prices); either needs sentiment to agree.
+  std::string kind = "ma_sentiment";
+  double threshold_pct = 0.5;
 
   // Filled by the node from other sections:
   std::vector<std::string> instruments;  // instruments
@@ -72,6 +76,9 @@ struct strategy_settings {
   std::int64_t book_stale_after_ms = 1000; // book.stale_after_ms
   std::int64_t drain_timeout_ms = 2000;  // node.drain_timeout_ms
   std::int64_t oms_dedup_window = 100'000; // oms.dedup_window: how long a resend is safe
+  /// node.backtest: its timeouts and back-offs run on event time, and it tells the
+  /// backtest clock (handed over by its node) when each event is handled.
+  bool backtest = false;
 };
 
 /// One symbol as the strategy sees it, for the live view: written by the strategy
@@ -97,6 +104,7 @@ struct strategy_metrics {
   counter stale_pauses;    // times trading paused because the book went stale
   counter attaches;        // shm segment attached (first time and after a restart)
   counter messages_in;
+  counter events;          // ticks and news handled (what a backtest counts)
   guard_metrics guard;
   std::atomic<std::int32_t> sentiment{50};
   /// Age of each new price when the strategy saw it (tick creation -> seen);

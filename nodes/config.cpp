@@ -102,6 +102,11 @@ std::vector<schema::key> make_keys() {
                   "a connection that has not finished its TLS handshake by then is "
                   "closed and logged",
                   ACCESS(node.tls.handshake_timeout_ms), between(10, max_ms)));
+  s.push_back(key("node.backtest", "",
+                  "deterministic backtest in one process: price_feed.replay and "
+                  "news_feed.replay at speed 0 merge on one event clock, each event "
+                  "handled by the stack before the next; needs an empty trades log",
+                  ACCESS(node.backtest)));
   s.push_back(key("node.allow_plaintext_remote", "",
                   "listen on a non-loopback address without TLS (anyone who reaches "
                   "the port can steer the node)",
@@ -150,6 +155,14 @@ std::vector<schema::key> make_keys() {
   s.push_back(key("price_feed.ticks_per_interval", "",
                   "ticks per symbol per interval (benchmark load)",
                   ACCESS(price_feed.ticks_per_interval), between(1, 100000)));
+  s.push_back(key("price_feed.replay", "path",
+                  "CSV of recorded prices played instead of the random walk (\"\" = "
+                  "walk; relative to the config file's directory; format in README)",
+                  ACCESS(price_feed.replay), schema::max_length(max_path_length)));
+  s.push_back(key("price_feed.speed", "",
+                  "replay pace (both feeds): 1 = real time, 10 = ten times faster, "
+                  "0 = as fast as it goes",
+                  ACCESS(price_feed.speed), between(0, 1e9)));
   // news_feed
   s.push_back(key("news_feed.interval_ms", "ms", "one sentiment step per interval",
                   ACCESS(news_feed.interval_ms), between(1, max_ms)));
@@ -169,6 +182,14 @@ std::vector<schema::key> make_keys() {
   s.push_back(key("news_feed.negative_below", "",
                   "news is labelled negative below this sentiment (neutral between)",
                   ACCESS(news_feed.negative_below), between(0, 100)));
+  s.push_back(key("news_feed.per_symbol", "",
+                  "also a sentiment per symbol (its own walk), which overrides the "
+                  "market-wide one for that symbol",
+                  ACCESS(news_feed.per_symbol)));
+  s.push_back(key("news_feed.replay", "path",
+                  "CSV of recorded news (timestamp_ns,symbol,sentiment) played instead "
+                  "of the walk (\"\" = walk; relative to the config file's directory)",
+                  ACCESS(news_feed.replay), schema::max_length(max_path_length)));
   // book
   s.push_back(key("book.shm_name", "",
                   "POSIX shm segment of the book: '/' then A-Z a-z 0-9 . - _",
@@ -214,6 +235,14 @@ std::vector<schema::key> make_keys() {
                   ACCESS(strategy.account), schema::with_rule(
                     [](std::string_view a) { return account_problem(a); },
                     max_account_length)));
+  s.push_back(key("strategy.kind", "",
+                  "price rule: ma_sentiment (short MA above/below long MA) or threshold "
+                  "(a move beyond threshold_pct over long_window prices); sentiment "
+                  "must agree",
+                  ACCESS(strategy.kind), one_of({"ma_sentiment", "threshold"})));
+  s.push_back(key("strategy.threshold_pct", "%",
+                  "strategy.kind=threshold: the price move that counts",
+                  ACCESS(strategy.threshold_pct), between(0, 100)));
   s.push_back(key("strategy.cpu", "",
                   "pin the strategy's thread to this CPU (-1 = no pinning)",
                   ACCESS(strategy.cpu), between(-1, 1023)));
@@ -351,6 +380,26 @@ void validate(const node_config& cfg, const std::string& where) {
            + " for edge clients: the edge's ports are plain TCP, so anyone who "
              "reaches them could trade; keep it on loopback (or set "
              "node.allow_plaintext_remote=true on a network you trust)");
+  if (cfg.node.backtest) {
+    for (auto role : {"price_feed", "news_feed", "book", "strategy", "oms"})
+      if (!cfg.hosts(role))
+        fail(where, "node.actors",
+             std::string{"node.backtest runs in one process: it must host "} + role);
+    if (cfg.price_feed.replay.empty() || cfg.news_feed.replay.empty())
+      fail(where, cfg.price_feed.replay.empty() ? "price_feed.replay" : "news_feed.replay",
+           "node.backtest plays recorded prices and news: name both files");
+    if (cfg.price_feed.speed != 0)
+      fail(where, "price_feed.speed",
+           "node.backtest plays as fast as the stack takes it: set it to 0");
+    // The strategy learns each event as a message (its ack counts them; the shm
+    // segment carries no event time); the OMS prices from the segment, which
+    // holds exactly the event in play (a quote message could arrive after the
+    // strategy's order).
+    if (cfg.strategy.book_source != "actor")
+      fail(where, "strategy.book_source", "node.backtest needs \"actor\"");
+    if (cfg.oms.book_source != "shm")
+      fail(where, "oms.book_source", "node.backtest needs \"shm\"");
+  }
   // A stream this node consumes but does not produce must come from a peer.
   for (auto& [consumer, stream_name] : consumed_streams(cfg)) {
     auto producer = std::string{topology::find_stream(stream_name)->producer};
@@ -373,6 +422,10 @@ void fill_derived(node_config& cfg) {
   cfg.oms.book_stale_after_ms = cfg.book.stale_after_ms;
   cfg.strategy.drain_timeout_ms = cfg.node.drain_timeout_ms;
   cfg.strategy.oms_dedup_window = cfg.oms.dedup_window;
+  cfg.news_feed.instruments = symbols;
+  cfg.news_feed.speed = cfg.price_feed.speed;
+  cfg.price_feed.backtest = cfg.news_feed.backtest = cfg.strategy.backtest
+    = cfg.node.backtest;
 }
 
 } // namespace
@@ -443,7 +496,14 @@ node_config load_config(const std::string& path,
   text << in.rdbuf();
   if (in.bad())
     throw config_error(schema::excerpt(path) + ": cannot read the config file");
-  return parse_config(text.str(), path, overrides);
+  auto cfg = parse_config(text.str(), path, overrides);
+  // Replay files belong with the config that names them.
+  auto slash = path.rfind('/');
+  auto dir = slash == std::string::npos ? std::string{} : path.substr(0, slash + 1);
+  for (auto file : {&cfg.price_feed.replay, &cfg.news_feed.replay})
+    if (!file->empty() && (*file)[0] != '/')
+      *file = dir + *file;
+  return cfg;
 }
 
 std::string to_json_text(const node_config& cfg) {

@@ -65,6 +65,10 @@ struct node_settings {
   /// debug | info | warn | error (parse_log_level in actors/diagnostics.hpp).
   std::string log_level = "info";
   tls_settings tls;
+  /// A deterministic backtest in this one process: the replays (speed 0) merge on
+  /// one event clock that lets the next event in only once the stack has handled
+  /// the last (actors/backtest_clock.hpp); the node ends when they have ended.
+  bool backtest = false;
   /// Listen on an address other than loopback without TLS (BASP has no
   /// authentication: whoever reaches the port can send the node's actors work).
   bool allow_plaintext_remote = false;

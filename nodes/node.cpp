@@ -11,6 +11,7 @@
 #include "caf/io/middleman.hpp"
 
 #include "actors/append_log.hpp"
+#include "actors/backtest_clock.hpp"
 #include "actors/diagnostics.hpp"
 #include "messages/type_ids.hpp"
 #include "nodes/counters_publisher.hpp"
@@ -18,6 +19,7 @@
 #include "nodes/signals.hpp"
 #include "nodes/stats.hpp"
 #include "nodes/tls.hpp"
+#include "nodes/topology.hpp"
 #include "nodes/wiring.hpp"
 #include "shm/book_segment.hpp"
 
@@ -121,6 +123,20 @@ void on_segment_lost(const std::string& why) {
   request_fatal_stop(why);
 }
 
+// node.backtest: the clock that merges the replays and paces them by the
+// strategy's acknowledgements (actors/backtest_clock.hpp); the strategy gets it
+// after its producers, so its first acknowledgement follows its subscriptions.
+caf::actor start_backtest_clock(caf::actor_system& sys, const hosted_actors& a,
+                                node_metrics& metrics) {
+  auto role = [&](const char* name) { return a.by_role[topology::role_index(name)]; };
+  auto clock = spawn_backtest_clock(sys, role("news_feed"), role("price_feed"),
+                                    metrics.backtest_clock, replay_ended);
+  caf::scoped_actor self{sys};
+  self->send(role("strategy"), peer_atom::value,
+             caf::actor_cast<backtest_clock_actor>(clock));
+  return clock;
+}
+
 } // namespace
 
 int run_node(const node_config& cfg, double duration_s) {
@@ -163,6 +179,9 @@ int run_node(const node_config& cfg, double duration_s) {
       = mono_ns() + cfg.node.warmup_ms * 1'000'000;
     auto actors = spawn_hosted(sys, cfg, res, metrics);
     wire_local(sys, cfg, actors);
+    caf::actor clock;
+    if (cfg.node.backtest)
+      clock = start_backtest_clock(sys, actors, metrics);
     caf::actor entry;
     if (cfg.node.listen) {
       auto port = publish_entry(sys, cfg, actors, entry);
@@ -193,6 +212,10 @@ int run_node(const node_config& cfg, double duration_s) {
     guard_shutdown(window.cause == stop_cause::signal);
     for (auto& link : links)
       caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
+    if (clock) { // no further events: the stack drains what it has
+      caf::scoped_actor self{sys}; // its node, not an anonymous sender
+      self->send_exit(clock, caf::exit_reason::user_shutdown);
+    }
     positions = stop_in_order(sys, actors, cfg);
     if (entry)
       caf::anon_send_exit(entry, caf::exit_reason::user_shutdown);

@@ -8,6 +8,7 @@
 #include <string>
 #include <cstdint>
 
+#include "actors/backtest_clock.hpp"
 #include "actors/edge.hpp"
 #include "actors/news_feed.hpp"
 #include "actors/oms.hpp"
@@ -45,6 +46,7 @@ struct node_metrics {
   oms_metrics oms;
   edge_metrics edge;
   link_metrics links;
+  backtest_clock_metrics backtest_clock;
 };
 
 } // namespace trading

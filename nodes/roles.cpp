@@ -1,6 +1,10 @@
 #include "nodes/roles.hpp"
 
 #include <array>
+#include <atomic>
+#include <optional>
+#include <stdexcept>
+#include <sys/stat.h>
 
 #include "caf/actor.hpp"
 
@@ -20,10 +24,14 @@ using counters = std::vector<std::pair<const char*, std::uint64_t>>;
 // -- price_feed ------------------------------------------------------------------
 
 const role_adapter price_feed_role{
-  [](caf::actor_system& sys, const node_config& cfg, node_resources&,
-     node_metrics& m) { return spawn_price_feed(sys, cfg.price_feed, m.price_feed); },
+  [](caf::actor_system& sys, const node_config& cfg, node_resources& res,
+     node_metrics& m) {
+    return spawn_price_feed(sys, cfg.price_feed, m.price_feed, res.prices);
+  },
   [](figure_list& out, const node_metrics& m) {
-    out.push_back({"feed", "ticks", m.price_feed.ticks_sent.get()});
+    auto& f = m.price_feed;
+    out.insert(out.end(), {{"feed", "ticks", f.ticks_sent.get()},
+                           {"feed", "skipped", f.replay_skipped.get() + f.replay_unknown.get()}});
   },
   [](const node_metrics& m) {
     return std::make_pair(std::uint64_t{0}, m.price_feed.messages_out.get());
@@ -40,11 +48,14 @@ const role_adapter price_feed_role{
 // -- news_feed -------------------------------------------------------------------
 
 const role_adapter news_feed_role{
-  [](caf::actor_system& sys, const node_config& cfg, node_resources&,
-     node_metrics& m) { return spawn_news_feed(sys, cfg.news_feed, m.news_feed); },
+  [](caf::actor_system& sys, const node_config& cfg, node_resources& res,
+     node_metrics& m) {
+    return spawn_news_feed(sys, cfg.news_feed, m.news_feed, res.news);
+  },
   [](figure_list& out, const node_metrics& m) {
-    out.push_back({"news", "news", m.news_feed.news_sent.get(),
-                   shm::counter_kind::counter, ""});
+    out.insert(out.end(), {{"news", "news", m.news_feed.news_sent.get(),
+                            shm::counter_kind::counter, ""},
+                           {"news", "skipped", m.news_feed.replay_skipped.get()}});
   },
   [](const node_metrics& m) {
     return std::make_pair(std::uint64_t{0}, m.news_feed.messages_out.get());
@@ -211,8 +222,66 @@ const role_adapter& adapter_of(std::size_t role_index) {
   return *adapters.at(role_index);
 }
 
+namespace {
+
+std::atomic<int> replays_running{0};
+
+// A backtest must start from no positions: the OMS would recover the last run's
+// from its trades log (and the strategy resend its last orders from its log).
+void refuse_nonempty(const std::string& path, const char* key) {
+  struct stat info{};
+  if (::stat(path.c_str(), &info) == 0 && info.st_size > 0)
+    throw std::runtime_error(
+      "node.backtest: " + std::string{key} + " " + path + " is not empty (a backtest "
+      "starts from no positions; recovery would carry the last run's into it): "
+      "remove it or name another file");
+}
+
+// Opens both replays (fatal if one cannot be played) and paces them from the
+// earlier of their first timestamps, so prices and news stay in step.
+void open_replays(const node_config& cfg, node_resources& r) {
+  auto& prices = cfg.price_feed.replay;
+  auto& news = cfg.news_feed.replay;
+  if (cfg.hosts("price_feed") && !prices.empty()) {
+    r.prices.source
+      = std::make_shared<price_replay>(prices, logged_problems("price_feed"));
+    r.prices.source->only(cfg.price_feed.instruments);
+  }
+  if (cfg.hosts("news_feed") && !news.empty())
+    r.news.source = std::make_shared<news_replay>(news, logged_problems("news_feed"));
+  std::optional<nanos_t> origin;
+  auto earliest = [&](auto& plan) {
+    if (plan.source)
+      if (auto head = plan.source->peek(); head && (!origin || head->timestamp_ns < *origin))
+        origin = head->timestamp_ns;
+  };
+  earliest(r.prices);
+  earliest(r.news);
+  r.prices.origin_ns = r.news.origin_ns = origin.value_or(0);
+  // Outside a backtest each feed says when its file has ended; in one, the clock.
+  int running = (r.prices.source != nullptr) + (r.news.source != nullptr);
+  if (cfg.node.backtest) {
+    running = 1;
+  } else {
+    r.prices.on_end = r.news.on_end = replay_ended;
+  }
+  replays_running = running;
+}
+
+} // namespace
+
+void replay_ended() {
+  if (--replays_running == 0)
+    request_finish("replay ended");
+}
+
 node_resources open_resources(const node_config& cfg, node_metrics& metrics) {
   node_resources r;
+  if (cfg.node.backtest) {
+    refuse_nonempty(cfg.oms.trades_log, "oms.trades_log");
+    refuse_nonempty(cfg.strategy.orders_log, "strategy.orders_log");
+  }
+  open_replays(cfg, r);
   if (cfg.hosts("book")) {
     r.segment = std::make_shared<shm::segment_writer>(cfg.book.shm_name,
                                                       cfg.price_feed.instruments);

@@ -12,6 +12,7 @@
 
 #include "caf/fwd.hpp"
 
+#include "actors/replay_file.hpp"
 #include "nodes/node_metrics.hpp"
 #include "shm/counters_segment.hpp"
 
@@ -33,7 +34,15 @@ struct node_resources {
   std::shared_ptr<execution_engine> oms_engine; // recovered from the trades log
   std::unique_ptr<append_log> orders_log;
   void (*on_segment_lost)(const std::string& why) = nullptr;
+  /// The replays this node plays (price_feed.replay, news_feed.replay), opened and
+  /// checked (a missing file or a wrong header is fatal here, before any actor).
+  replay_plan<price_replay> prices;
+  replay_plan<news_replay> news;
 };
+
+/// Called by a feed (or, in a backtest, the clock) when its replay has ended;
+/// when every replay of the node has, the node drains and exits 0.
+void replay_ended();
 
 /// Opens what the hosted roles need; throws std::runtime_error (or the segment's
 /// error) naming the resource.

@@ -14,8 +14,10 @@ namespace trading {
 
 namespace {
 
-// SIGUSR1 is ours: an actor's fatal error wakes the main loop like a stop signal.
+// SIGUSR1 is ours: an actor's fatal error wakes the main loop like a stop signal;
+// SIGUSR2 likewise for the end of the node's work (its replays).
 constexpr int fatal_signal = SIGUSR1;
+constexpr int finish_signal = SIGUSR2;
 
 sigset_t stop_set() {
   sigset_t set;
@@ -23,11 +25,13 @@ sigset_t stop_set() {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, fatal_signal);
+  sigaddset(&set, finish_signal);
   return set;
 }
 
 std::mutex fatal_mtx;
 std::string fatal_text;
+std::string finish_text;
 
 const char* name_of(int sig) {
   return sig == SIGINT ? "SIGINT" : "SIGTERM";
@@ -53,6 +57,11 @@ stop_cause wait_for_stop_signal(std::int64_t ns) {
     report("fatal: " + fatal_reason() + ": shutting down");
     return stop_cause::fatal;
   }
+  if (sig == finish_signal) {
+    std::lock_guard<std::mutex> guard{fatal_mtx};
+    report(finish_text + ": shutting down");
+    return stop_cause::finished;
+  }
   report(std::string{"received "} + name_of(sig) + ": shutting down");
   return stop_cause::signal;
 }
@@ -65,6 +74,16 @@ void request_fatal_stop(const std::string& why) {
     fatal_text = why;
   }
   kill(getpid(), fatal_signal);
+}
+
+void request_finish(const std::string& why) {
+  {
+    std::lock_guard<std::mutex> guard{fatal_mtx};
+    if (!finish_text.empty())
+      return;
+    finish_text = why;
+  }
+  kill(getpid(), finish_signal);
 }
 
 std::string fatal_reason() {

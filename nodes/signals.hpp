@@ -11,7 +11,7 @@
 
 namespace trading {
 
-enum class stop_cause { none, signal, duration, fatal };
+enum class stop_cause { none, signal, duration, fatal, finished };
 
 /// Blocks SIGINT, SIGTERM and the internal stop signal; call before any thread starts.
 void block_stop_signals();
@@ -21,6 +21,10 @@ stop_cause wait_for_stop_signal(std::int64_t ns);
 
 /// From any thread: ends the node with exit code 1 after `why` is logged.
 void request_fatal_stop(const std::string& why);
+
+/// From any thread: the node's work is done (its replays ended); it drains and
+/// exits 0 after `why` is reported.
+void request_finish(const std::string& why);
 
 /// The reason given to request_fatal_stop, or "".
 std::string fatal_reason();

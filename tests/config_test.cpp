@@ -779,13 +779,15 @@ TEST(config, schema_markdown_contains_every_key) {
                    "node.warmup_ms", "node.cpus", "node.log_level",
                    "node.tls.certificate", "node.tls.key", "node.tls.ca_file",
                    "node.tls.passphrase", "node.tls.handshake_timeout_ms",
-                   "node.allow_plaintext_remote", "node.counters",
+                   "node.allow_plaintext_remote", "node.counters", "node.backtest",
                    "caf.scheduler_policy", "caf.max_threads", "caf.aggressive_polling",
                    "caf.middleman_workers", "caf.heartbeat_interval_ms",
                    "caf.connection_timeout_ms", "instruments.symbols",
                    "price_feed.symbols", "price_feed.interval_us", "price_feed.seed",
                    "price_feed.volatility", "price_feed.spread_bps", "price_feed.batch",
-                   "price_feed.ticks_per_interval", "news_feed.interval_ms",
+                   "price_feed.ticks_per_interval", "price_feed.replay",
+                   "price_feed.speed", "news_feed.per_symbol", "news_feed.replay",
+                   "strategy.kind", "strategy.threshold_pct", "news_feed.interval_ms",
                    "news_feed.seed", "news_feed.start_sentiment", "news_feed.step",
                    "news_feed.jump", "news_feed.jump_probability",
                    "news_feed.positive_above", "news_feed.negative_below",
@@ -805,7 +807,7 @@ TEST(config, schema_markdown_contains_every_key) {
                    "edge.client_buffer_kb", "edge.order_timeout_ms"})
     EXPECT_NE(md.find(std::string{"| `"} + key + "` |"), std::string::npos) << key;
   // ... and nothing else: one row per key plus the two header lines.
-  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 81 + 2);
+  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 88 + 2);
   EXPECT_NE(md.find("order ids given up on (outside the OMS dedup window) kept to "
                     "recognize a late outcome"),
             std::string::npos);
@@ -918,6 +920,61 @@ TEST(config, edge_refuses_a_non_loopback_host_without_the_plaintext_opt_in) {
   auto cfg = load_config(all_in_one,
                          {"edge.host=0.0.0.0", "node.allow_plaintext_remote=true"});
   EXPECT_EQ(cfg.edge.host, "0.0.0.0");
+}
+
+// -- replay and backtest -------------------------------------------------------------
+
+TEST(config, replay_paths_resolve_against_the_config_files_directory) {
+  auto replay = std::string{TRADING_SOURCE_DIR} + "/configs/replay.json";
+  auto cfg = load_config(replay);
+  EXPECT_EQ(cfg.price_feed.replay,
+            std::string{TRADING_SOURCE_DIR} + "/configs/../examples/replay/prices.csv");
+  EXPECT_EQ(cfg.news_feed.replay,
+            std::string{TRADING_SOURCE_DIR} + "/configs/../examples/replay/news.csv");
+  EXPECT_TRUE(cfg.node.backtest);
+  EXPECT_TRUE(cfg.strategy.backtest);
+  EXPECT_TRUE(cfg.price_feed.backtest);
+  EXPECT_TRUE(cfg.news_feed.backtest);
+  auto absolute = load_config(replay, {"price_feed.replay=/data/p.csv"});
+  EXPECT_EQ(absolute.price_feed.replay, "/data/p.csv");
+  // The walk needs no file: nothing to resolve.
+  EXPECT_EQ(load_config(all_in_one).price_feed.replay, "");
+}
+
+TEST(config, a_backtest_needs_one_process_both_replays_speed_0_and_its_book_sources) {
+  auto replay = std::string{TRADING_SOURCE_DIR} + "/configs/replay.json";
+  auto refused = [&](const std::string& set, const char* key) {
+    try {
+      load_config(replay, {set});
+      ADD_FAILURE() << "accepted " << set;
+    } catch (const config_error& e) {
+      EXPECT_NE(std::string{e.what()}.find(key), std::string::npos) << e.what();
+    }
+  };
+  refused("node.actors=[\"price_feed\",\"news_feed\",\"book\",\"strategy\"]",
+          "must host oms");
+  refused("news_feed.replay=", "news_feed.replay");
+  refused("price_feed.speed=1", "price_feed.speed");
+  refused("strategy.book_source=shm", "strategy.book_source");
+  refused("oms.book_source=actor", "oms.book_source");
+  EXPECT_NO_THROW(load_config(replay, {"node.backtest=false", "price_feed.speed=10"}));
+}
+
+TEST(config, strategy_kind_is_ma_sentiment_or_threshold) {
+  EXPECT_EQ(load_config(all_in_one).strategy.kind, "ma_sentiment");
+  auto cfg = load_config(all_in_one, {"strategy.kind=threshold",
+                                      "strategy.threshold_pct=0.25"});
+  EXPECT_EQ(cfg.strategy.kind, "threshold");
+  EXPECT_DOUBLE_EQ(cfg.strategy.threshold_pct, 0.25);
+  EXPECT_THROW(load_config(all_in_one, {"strategy.kind=momentum"}), config_error);
+  EXPECT_THROW(load_config(all_in_one, {"strategy.threshold_pct=-1"}), config_error);
+}
+
+TEST(config, per_symbol_news_reaches_the_news_feed_with_the_instruments) {
+  auto cfg = load_config(all_in_one, {"news_feed.per_symbol=true"});
+  EXPECT_TRUE(cfg.news_feed.per_symbol);
+  EXPECT_EQ(cfg.news_feed.instruments, cfg.strategy.instruments);
+  EXPECT_EQ(cfg.news_feed.instruments.size(), 5u);
 }
 
 } // namespace trading

@@ -216,6 +216,36 @@ TEST(sentiment_walk, starts_at_the_start_value) {
   EXPECT_EQ(walk.value(), 37);
 }
 
+// -- per-symbol news ---------------------------------------------------------------
+
+std::vector<std::vector<std::int32_t>> run_news(const std::vector<std::string>& symbols,
+                                                int steps) {
+  news_walk walk{50, 7, 5, 20, 0.1, symbols};
+  std::vector<std::vector<std::int32_t>> out(walk.size());
+  for (int s = 0; s < steps; ++s) {
+    walk.next();
+    for (std::size_t i = 0; i < walk.size(); ++i)
+      out[i].push_back(walk.value(i));
+  }
+  return out;
+}
+
+TEST(news_walk, per_symbol_news_adds_a_walk_per_symbol_and_keeps_the_market_wide_one) {
+  news_walk walk{50, 7, 5, 20, 0.1, {"AAPL", "MSFT"}};
+  ASSERT_EQ(walk.size(), 3u);
+  EXPECT_EQ(walk.symbol(0), "");
+  EXPECT_EQ(walk.symbol(1), "AAPL");
+  EXPECT_EQ(walk.symbol(2), "MSFT");
+  auto with = run_news({"AAPL", "MSFT"}, 500);
+  auto without = run_news({}, 500);
+  ASSERT_EQ(without.size(), 1u);
+  EXPECT_EQ(with[0], without[0]); // market-wide values unchanged
+  EXPECT_EQ(with[0], run_sentiment(7, 500));
+  EXPECT_NE(with[1], with[0]); // each symbol walks on its own
+  EXPECT_NE(with[1], with[2]);
+  EXPECT_EQ(with, run_news({"AAPL", "MSFT"}, 500)); // and deterministically
+}
+
 // -- incarnations -----------------------------------------------------------------
 
 TEST(incarnation, two_calls_return_different_nonzero_ids) {
