@@ -307,7 +307,7 @@ private:
   // -- event time and the backtest clock --------------------------------------
 
   void on_event(nanos_t event_ns) {
-    metrics_.events.add();
+    metrics_.market_events.add();
     ++events_;
     if (event_ns > event_now_)
       event_now_ = event_ns;

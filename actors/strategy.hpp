@@ -104,7 +104,7 @@ struct strategy_metrics {
   counter stale_pauses;    // times trading paused because the book went stale
   counter attaches;        // shm segment attached (first time and after a restart)
   counter messages_in;
-  counter events;          // ticks and news handled (what a backtest counts)
+  counter market_events;   // ticks and news handled (what a backtest counts)
   guard_metrics guard;
   std::atomic<std::int32_t> sentiment{50};
   /// Age of each new price when the strategy saw it (tick creation -> seen);

@@ -29,9 +29,13 @@ const role_adapter price_feed_role{
     return spawn_price_feed(sys, cfg.price_feed, m.price_feed, res.prices);
   },
   [](figure_list& out, const node_metrics& m) {
+    // Replay lines skipped by either feed (malformed, out of order, not traded).
     auto& f = m.price_feed;
+    auto skipped = f.replay_skipped.get() + f.replay_unknown.get()
+                   + m.news_feed.replay_skipped.get();
     out.insert(out.end(), {{"feed", "ticks", f.ticks_sent.get()},
-                           {"feed", "skipped", f.replay_skipped.get() + f.replay_unknown.get()}});
+                           {"feed", "replay_skipped", skipped,
+                            shm::counter_kind::counter, "replay skipped"}});
   },
   [](const node_metrics& m) {
     return std::make_pair(std::uint64_t{0}, m.price_feed.messages_out.get());
@@ -53,9 +57,8 @@ const role_adapter news_feed_role{
     return spawn_news_feed(sys, cfg.news_feed, m.news_feed, res.news);
   },
   [](figure_list& out, const node_metrics& m) {
-    out.insert(out.end(), {{"news", "news", m.news_feed.news_sent.get(),
-                            shm::counter_kind::counter, ""},
-                           {"news", "skipped", m.news_feed.replay_skipped.get()}});
+    out.push_back({"news", "news", m.news_feed.news_sent.get(),
+                   shm::counter_kind::counter, ""});
   },
   [](const node_metrics& m) {
     return std::make_pair(std::uint64_t{0}, m.news_feed.messages_out.get());
