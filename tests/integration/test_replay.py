@@ -3,7 +3,9 @@ ends on its own (exit 0), bad lines are reported and skipped, a missing file or 
 wrong header is fatal, and configs/replay.json gives the same orders and fills on
 every run."""
 import os
-import re
+import shutil
+import subprocess
+import sys
 import time
 
 from harness import CONFIGS, NodeTest, read_json_lines
@@ -13,6 +15,7 @@ ALL_IN_ONE = os.path.join(CONFIGS, "all_in_one.json")
 SAMPLE = os.path.join(CONFIGS, "..", "examples", "replay")
 PRICES = os.path.join(SAMPLE, "prices.csv")
 NEWS = os.path.join(SAMPLE, "news.csv")
+PLOT_RUN = os.path.join(CONFIGS, "..", "scripts", "plot_run")
 HEADER = "timestamp_ns,symbol,bid,ask,last,bid_size,ask_size\n"
 
 # What differs between two runs of the same backtest by design: ids (random per
@@ -63,6 +66,21 @@ class ReplayTest(NodeTest):
 
     def test_threshold_backtest_gives_the_same_orders_and_fills_twice(self):
         self.assert_same_twice("strategy.kind=threshold", "strategy.threshold_pct=0.2")
+
+    def test_plot_run_draws_the_backtest_into_a_png(self):
+        if shutil.which("gnuplot") is None:
+            self.skipTest("gnuplot is not installed (scripts/quickstart installs it)")
+        orders, trades, _ = self.backtest(1)
+        png = os.path.join(self.dir, "run.png")
+        run = subprocess.run(
+            [sys.executable, PLOT_RUN, "--trades", os.path.join(self.dir, "trades.1.log"),
+             "--orders", os.path.join(self.dir, "orders.1.log"), "--prices", PRICES,
+             "--out", png], capture_output=True, text=True, timeout=60)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        fills = len([t for t in trades if t["status"] in ("FILLED", "PARTIAL")])
+        self.assertIn(f"{fills} executions of 3 symbols", run.stdout)
+        with open(png, "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
 
     def test_backtest_refuses_a_nonempty_trades_log(self):
         with open(self.trades, "w") as f:
