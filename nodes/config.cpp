@@ -115,6 +115,13 @@ std::vector<schema::key> make_keys() {
                   "publish the node's counters in /trading_stat.<node.name>.<pid> "
                   "(read by trading_stat and the dashboard)",
                   ACCESS(node.counters)));
+  s.push_back(key("node.http_port", "",
+                  "dashboard (HTTP, read-only) on node.host; null = off, 0 = a free "
+                  "port (printed)",
+                  ACCESS(node.http_port), between(0, 65535)));
+  s.push_back(key("node.http_max_clients", "",
+                  "dashboard clients served at once (each holds a thread); more get 503",
+                  ACCESS(node.http_max_clients), between(1, 1024)));
   // caf
   s.push_back(key("caf.scheduler_policy", "", "CAF scheduler",
                   ACCESS(caf.scheduler_policy), one_of({"sharing", "stealing"})));
@@ -374,6 +381,11 @@ void validate(const node_config& cfg, const std::string& where) {
            + " without TLS: BASP has no authentication, so anyone who reaches the "
              "port could steer this node's actors; set node.tls.* (or "
              "node.allow_plaintext_remote=true on a network you trust)");
+  if (cfg.node.http_port && !cfg.node.allow_plaintext_remote && !is_loopback(cfg.node.host))
+    fail(where, "node.http_port",
+         "refusing to serve the dashboard on " + cfg.node.host
+           + ": it is plain HTTP without authentication; keep node.host on loopback "
+             "(or set node.allow_plaintext_remote=true on a network you trust)");
   if (cfg.hosts("edge") && !cfg.node.allow_plaintext_remote && !is_loopback(cfg.edge.host))
     fail(where, "edge.host",
          "refusing to listen on " + cfg.edge.host

@@ -74,6 +74,9 @@ struct node_settings {
   bool allow_plaintext_remote = false;
   /// Publish the counters segment /trading_stat.<name>.<pid> (shm/counters_segment.hpp).
   bool counters = true;
+  /// The dashboard's port (nodes/dashboard.hpp); empty = off, 0 = a free one.
+  std::optional<std::int64_t> http_port;
+  std::int64_t http_max_clients = 16;
 };
 
 struct caf_settings {

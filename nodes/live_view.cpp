@@ -162,7 +162,7 @@ nlohmann::json node_json(const node_view& v, bool events) {
   if (events) {
     auto& out = j["events"] = nlohmann::json::array();
     for (auto& e : s.events)
-      out.push_back({(s.taken_mono_ns - e.mono_ns) / 1'000'000, event_name(e.kind),
+      out.push_back({e.seq, (s.taken_mono_ns - e.mono_ns) / 1'000'000, event_name(e.kind),
                      s.symbols[e.symbol], to_double(e.price), e.quantity});
   }
   return j;

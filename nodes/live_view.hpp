@@ -60,7 +60,7 @@ std::int64_t live_percentile(const std::array<std::uint64_t, shm::histogram_buck
 /// One node as JSON: {"segment","node","pid","status","heartbeat_age_ms",
 /// "counters":{"oms":{"fills":{"value":N,"rate":R}}...}, "peers":[...],
 /// "positions":[...], "histograms":{...}, "symbols":[...]}; with `events`, also
-/// "events":[[age_ms, kind, symbol, price, quantity], ...] (prices as decimals).
+/// "events":[[seq, age_ms, kind, symbol, price, quantity], ...] (prices as decimals).
 nlohmann::json node_json(const node_view& v, bool events);
 
 /// The host's nodes as text, one block each (trading_stat's screen).

@@ -15,6 +15,7 @@
 #include "actors/diagnostics.hpp"
 #include "messages/type_ids.hpp"
 #include "nodes/counters_publisher.hpp"
+#include "nodes/dashboard.hpp"
 #include "nodes/results.hpp"
 #include "nodes/signals.hpp"
 #include "nodes/stats.hpp"
@@ -148,6 +149,7 @@ int run_node(const node_config& cfg, double duration_s) {
   pin_process(cfg.node.cpus);
   node_metrics metrics; // outlives the actor system: actors write into it
   std::unique_ptr<counters_publisher> counters; // reads metrics: ends before them
+  std::unique_ptr<dashboard> board;             // reads counters segments only
   node_resources res;
   try {
     res = open_resources(cfg, metrics);
@@ -196,9 +198,25 @@ int run_node(const node_config& cfg, double duration_s) {
       report("listening on " + cfg.node.host + ":" + std::to_string(*port));
     }
     auto links = spawn_links(sys, cfg, actors, metrics.links);
+    if (cfg.node.http_port) {
+      try {
+        board = std::make_unique<dashboard>(cfg.node.host, *cfg.node.http_port,
+                                            cfg.node.http_max_clients);
+        report("dashboard: " + board->url());
+      } catch (const std::exception& e) {
+        log_error(who, std::string{"fatal: "} + e.what());
+        for (auto& link : links)
+          caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
+        stop_in_order(sys, actors, cfg);
+        if (entry)
+          caf::anon_send_exit(entry, caf::exit_reason::user_shutdown);
+        return 1;
+      }
+    }
     if (cfg.node.counters) {
       try {
-        counters = std::make_unique<counters_publisher>(cfg, metrics, std::string{});
+        counters = std::make_unique<counters_publisher>(
+          cfg, metrics, board ? board->url() : std::string{});
         report("counters: " + counters->segment_name());
       } catch (const std::exception& e) {
         // The live view is an extra: the node runs on without it, and says why.
@@ -223,6 +241,7 @@ int run_node(const node_config& cfg, double duration_s) {
     sys.await_all_actors_done();
   }
   res.segment.reset(); // unlinks the segment now that no actor writes it
+  board.reset();       // drops its clients
   counters.reset();    // marks the counters segment exited and removes it
   print_summary(cfg, metrics, positions, elapsed);
   auto code = window.cause == stop_cause::fatal ? 1 : 0;

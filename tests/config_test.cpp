@@ -780,6 +780,7 @@ TEST(config, schema_markdown_contains_every_key) {
                    "node.tls.certificate", "node.tls.key", "node.tls.ca_file",
                    "node.tls.passphrase", "node.tls.handshake_timeout_ms",
                    "node.allow_plaintext_remote", "node.counters", "node.backtest",
+                   "node.http_port", "node.http_max_clients",
                    "caf.scheduler_policy", "caf.max_threads", "caf.aggressive_polling",
                    "caf.middleman_workers", "caf.heartbeat_interval_ms",
                    "caf.connection_timeout_ms", "instruments.symbols",
@@ -807,7 +808,7 @@ TEST(config, schema_markdown_contains_every_key) {
                    "edge.client_buffer_kb", "edge.order_timeout_ms"})
     EXPECT_NE(md.find(std::string{"| `"} + key + "` |"), std::string::npos) << key;
   // ... and nothing else: one row per key plus the two header lines.
-  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 88 + 2);
+  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 90 + 2);
   EXPECT_NE(md.find("order ids given up on (outside the OMS dedup window) kept to "
                     "recognize a late outcome"),
             std::string::npos);
