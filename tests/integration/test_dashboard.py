@@ -76,6 +76,31 @@ class DashboardHttpTest(NodeTest):
         wait_for(stream_again, 20, "a stream after the first closed")
         self.assertEqual(node.stop(), 0, node.output())
 
+    def test_a_client_that_stops_reading_is_dropped_while_others_are_served(self):
+        node = self.node("aio", CONFIG, [*self.private(), *FAST, "node.http_port=0"]).start()
+        url = dashboard_url(node)
+        host, port = re.match(r"http://([^:]+):(\d+)/", url).groups()
+        stalled = socket.socket()
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled.connect((host, int(port)))
+        stalled.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")  # then never reads
+        self.addCleanup(stalled.close)
+        # Another client keeps getting fresh frames until the stalled one is dropped.
+        ticks = []
+        with urllib.request.urlopen(url + "events", timeout=10) as r:
+            for raw in r:
+                line = raw.decode()
+                if line.startswith("data: "):
+                    mine = [n for n in json.loads(line[6:])["nodes"]
+                            if n["pid"] == node.proc.pid]
+                    if mine:  # (the first frame may precede its segment)
+                        ticks.append(mine[0]["counters"]["feed"]["ticks"]["value"])
+                if "stream ended (closed, or dropped" in node.output():
+                    break
+                self.assertLess(len(ticks), 400, "the stalled client was never dropped")
+        self.assertGreater(ticks[-1], ticks[0], "the node stopped while a client stalled")
+        self.assertEqual(node.stop(), 0, node.output())
+
     def test_a_port_in_use_is_fatal_and_named(self):
         busy = socket.socket()
         busy.bind(("127.0.0.1", 0))
