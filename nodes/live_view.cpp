@@ -175,8 +175,12 @@ std::string host_text(const host_view& h) {
   for (auto& p : h.problems())
     os << "unreadable: " << p << "\n";
   if (h.nodes().empty()) {
-    os << "no trading node is running on this host (no /dev/shm/trading_stat.* "
-          "segment)\n";
+    if (h.only().empty())
+      os << "no trading node is running on this host (no /dev/shm/trading_stat.* "
+            "segment)\n";
+    else
+      os << "no trading node is running on this host (no /dev/shm/trading_stat.* "
+            "segment of a node named " << h.only() << ")\n";
     return os.str();
   }
   for (auto& v : h.nodes()) {

@@ -37,6 +37,7 @@ public:
   /// Segments it could not read, with the reason (foreign layout, ...).
   const std::vector<std::string>& problems() const { return problems_; }
   bool any_live() const;
+  const std::string& only() const { return only_; }
 
 private:
   struct open_segment {
