@@ -100,7 +100,7 @@ def main():
         check(any(v > 0 for v in r.get("rates", {}).values()), f"{name}: no rate")
     # Whether a rate held is timing (0 when none did); that it was measured is not.
     for key in ("ticks_per_s_all_in_one", "ticks_per_s_cluster"):
-        check(isinstance(doc["throughput"].get(key), int) and doc["throughput"][key] >= 0,
+        check(isinstance(doc["throughput"].get(key), (int, float)) and doc["throughput"][key] >= 0,
               f"throughput.{key} missing")
     png = os.path.join(out, "latency_cdf.png")
     check(os.path.getsize(png) > 1000 and open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n",
