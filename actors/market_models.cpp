@@ -31,10 +31,24 @@ void price_walk::step(std::vector<tick>& out, nanos_t created_ns) {
     t.top.ask = t.top.last + half;
     t.top.bid_size = 100 * lots_(rng_);
     t.top.ask_size = 100 * lots_(rng_);
+    synthesize_depth(t.top, t.depth);
     t.feed_incarnation = incarnation_;
     t.sequence = ++sequence_;
     t.created_ns = created_ns;
     out.push_back(std::move(t));
+  }
+}
+
+// Levels 2..5 behind the top, one spread apart, each a lot deeper than the one
+// before: no random draw, so a seed's prices are what they were before depth.
+void synthesize_depth(const quote& top, book_depth& out) {
+  const auto step = std::max<price_t>(1, top.ask - top.bid);
+  for (std::size_t k = 0; k < book_levels - 1; ++k) {
+    const auto behind = static_cast<price_t>(k + 1);
+    const auto deeper = static_cast<quantity_t>(100 * (k + 1));
+    out.asks[k] = level{top.ask + behind * step, top.ask_size + deeper};
+    const auto bid = top.bid - behind * step;
+    out.bids[k] = bid > 0 ? level{bid, top.bid_size + deeper} : level{};
   }
 }
 

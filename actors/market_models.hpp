@@ -14,7 +14,8 @@ namespace trading {
 
 /// Random-walk prices: every step, each symbol's last price is multiplied by
 /// (1 + N(0, volatility)), with a floor of 0.01; bid and ask sit half the spread
-/// below and above it (at least one price unit apart).
+/// below and above it (at least one price unit apart), with synthesize_depth's
+/// levels behind them.
 class price_walk {
 public:
   price_walk(const std::map<std::string, double>& start_prices,
@@ -47,6 +48,11 @@ private:
   std::uint64_t incarnation_;
   std::uint64_t sequence_ = 0;
 };
+
+/// Levels 2..5 of a synthetic book behind `top`: one spread apart, each 100
+/// shares deeper than the one before (a bid level below one price unit ends the
+/// side). Lets the random walk exercise fills across levels.
+void synthesize_depth(const quote& top, book_depth& out);
 
 /// Market-wide sentiment 0..100: each step +-step, or +-jump with
 /// jump_probability, clamped.

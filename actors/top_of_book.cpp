@@ -90,7 +90,7 @@ void apply(self_ptr self, tick t, nanos_t received_ns) {
     e.tick_created_ns = t.created_ns;
     e.book_received_ns = received_ns;
     e.written_ns = mono_ns();
-    st.segment->write(slot->second, e);
+    st.segment->write(slot->second, e, t.depth);
     st.metrics->shm_writes.add();
   }
   if (st.subscribers.size() > 0)

@@ -19,6 +19,8 @@ namespace trading {
 struct tick {
   std::string symbol;
   quote top;
+  /// Levels 2..5 where the source gives them (empty otherwise).
+  book_depth depth;
   /// New at every start of a feed: a changed incarnation resets the sequence.
   std::uint64_t feed_incarnation = 0;
   /// Per feed (not per symbol), starting at 1; a jump is a gap.
@@ -41,8 +43,20 @@ typename Inspector::result_type inspect(Inspector& f, quote& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, level& x) {
+  return f(caf::meta::type_name("level"), x.price, x.size);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, book_depth& x) {
+  static_assert(book_levels == 5, "list every level below");
+  return f(caf::meta::type_name("book_depth"), x.bids[0], x.bids[1], x.bids[2],
+           x.bids[3], x.asks[0], x.asks[1], x.asks[2], x.asks[3]);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, tick& x) {
-  return f(caf::meta::type_name("tick"), x.symbol, x.top, x.feed_incarnation,
+  return f(caf::meta::type_name("tick"), x.symbol, x.top, x.depth, x.feed_incarnation,
            x.sequence, x.created_ns, x.book_received_ns, x.event_ns);
 }
 

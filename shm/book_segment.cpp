@@ -367,6 +367,7 @@ const char* to_string(segment_health health) {
 
 namespace test_hooks {
 std::function<void(writer_point, const std::string& name)> writer_hook;
+std::uint32_t reader_version = layout_version;
 } // namespace test_hooks
 
 namespace {
@@ -544,7 +545,8 @@ int segment_writer::slot_of(std::string_view symbol) const {
   return i == index_.end() ? -1 : i->second;
 }
 
-void segment_writer::write(std::uint32_t slot, const slot_entry& entry) {
+void segment_writer::write(std::uint32_t slot, const slot_entry& entry,
+                           const book_depth& depth) {
   if (slot >= symbols_.size())
     throw std::out_of_range(seg(name_) + ": slot " + std::to_string(slot)
                             + " out of range (slot count "
@@ -553,7 +555,9 @@ void segment_writer::write(std::uint32_t slot, const slot_entry& entry) {
   copy_symbol(e.symbol, symbols_[slot]);
   if (e.written_ns == 0)
     e.written_ns = 1; // 0 is what a zeroed (truncated) slot reads as
-  slots_[slot].lock.store(e);
+  std::uint64_t tail[depth_words];
+  std::memcpy(tail, &depth, sizeof tail);
+  slots_[slot].lock.store(e, slots_[slot].depth, tail, depth_words);
   // (1) seq_cst RMW then (2) seq_cst load of waiters: paired with the reader's
   // (3) and (4) in wait_for_change, one of us sees the other's store. On x86
   // this costs what a release RMW costs (a locked add and a plain load).
@@ -668,11 +672,11 @@ attach_result attach_reader(const std::string& name, reader_access access) {
   if (version == 0)
     return failed(attach_status::not_ready,
                   seg(name) + " is not initialised yet (writer starting?)");
-  if (version != layout_version)
+  const auto readable = test_hooks::reader_version;
+  if (version != readable)
     return failed(attach_status::version_mismatch,
                   seg(name) + " has layout version " + std::to_string(version)
-                    + ", this build reads version "
-                    + std::to_string(layout_version));
+                    + ", this build reads version " + std::to_string(readable));
   if (h->slot_size != slot_size)
     return failed(attach_status::layout_mismatch,
                   seg(name) + " has slot size " + std::to_string(h->slot_size)
@@ -821,7 +825,11 @@ wait_result segment_reader::wait_for_change(std::uint64_t seen, std::int64_t spi
   return {outcome, counter};
 }
 
-std::uint32_t segment_reader::read(std::uint32_t slot, slot_entry& out) const {
+// One body for both reads; inlined into each with `depth` known (the TU
+// sees it first), so the top-only read carries no tail loop.
+std::uint32_t segment_reader::read_slot(std::uint32_t slot,
+                                               slot_entry& out,
+                                               book_depth* depth) const {
   if (slot >= slot_count_)
     throw std::out_of_range(seg(name_) + ": slot " + std::to_string(slot)
                             + " out of range (slot count "
@@ -829,7 +837,10 @@ std::uint32_t segment_reader::read(std::uint32_t slot, slot_entry& out) const {
   const auto& lock = slots_[slot].lock;
   std::uint32_t retries = 0;
   std::uint64_t written_ns = 0; // the payload's last word, see below
-  while (!lock.try_load(out, written_ns)) {
+  std::uint64_t tail[depth_words];
+  auto* tail_src = depth != nullptr ? slots_[slot].depth : nullptr;
+  const std::size_t tail_count = depth != nullptr ? depth_words : 0;
+  while (!lock.try_load(out, written_ns, tail_src, tail, tail_count)) {
     ++retries;
     if (retries % 64 == 0)
       std::this_thread::yield();
@@ -845,13 +856,26 @@ std::uint32_t segment_reader::read(std::uint32_t slot, slot_entry& out) const {
     }
   }
   // A published slot never has written_ns 0; a truncation zeroes a suffix of
-  // the file, so any cut at or before this slot's end zeroes its last word.
+  // the file, so any cut at or before the end of this slot's top of book
+  // zeroes its last word (a cut inside the depth alone reads as empty levels
+  // until health() reports the truncation).
   // Tested from the seqlock's local copy, not reloaded from `out`.
   static_assert(offsetof(slot_entry, written_ns) + sizeof(std::int64_t)
                 == sizeof(slot_entry));
   if (written_ns == 0)
     throw_no_data(slot);
+  if (depth != nullptr)
+    std::memcpy(depth, tail, sizeof tail);
   return retries;
+}
+
+std::uint32_t segment_reader::read(std::uint32_t slot, slot_entry& out) const {
+  return read_slot(slot, out, nullptr);
+}
+
+std::uint32_t segment_reader::read(std::uint32_t slot, slot_entry& out,
+                                   book_depth& depth) const {
+  return read_slot(slot, out, &depth);
 }
 
 void segment_reader::throw_no_data(std::uint32_t slot) const {

@@ -1,7 +1,8 @@
 #pragma once
 
 // The book's POSIX shared memory segment: one writer process publishes the
-// top of book per symbol, any number of reader processes map it read-only.
+// top of book and the depth behind it (levels 2..5 a side) per symbol, any
+// number of reader processes map it read-only.
 //
 // Segment layout (offsets in bytes; every region starts on a 128-byte
 // boundary so that no two regions share an adjacent-line prefetch pair):
@@ -14,10 +15,12 @@
 //   +----------------------------+  256
 //   |  change_counter            |     writer, after every slot write
 //   +----------------------------+  384
-//   |  slot 0                    |     one 128-byte slot per symbol
+//   |  slot 0: top of book       |     one 256-byte slot per symbol:
 //   +----------------------------+  512
+//   |  slot 0: depth             |     the top's 128 bytes, then the depth's
+//   +----------------------------+  640
 //   |  ...                       |
-//   +----------------------------+  384 + slot_count * 128
+//   +----------------------------+  384 + slot_count * 256
 //
 // Header (segment_header):
 //
@@ -31,7 +34,7 @@
 //   +---------------------------------------------------------------+
 //   |                          Slot Count                           |  12
 //   +---------------------------------------------------------------+
-//   |                       Slot Size (128)                         |  16
+//   |                       Slot Size (256)                         |  16
 //   +---------------------------------------------------------------+
 //   |                          Writer PID                           |  20
 //   +---------------------------------------------------------------+
@@ -62,7 +65,10 @@
 // offsets in every future layout version, so that a writer can always tell
 // whether an existing segment of another version still has a live owner.
 //
-// Slot (book_slot = seqlock_slot<slot_entry> + padding):
+// Slot (book_slot = seqlock_slot<slot_entry> + padding + depth words), layout
+// version 3. Bytes 0..127 are exactly a version-1/2 slot; the depth (version
+// 3's addition) lives in the next cache-line pair, under the same seqlock sequence,
+// so a top-of-book read (read() without depth) touches only the first pair:
 //
 //    0                   1                   2                   3
 //    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -84,6 +90,14 @@
 //   +---------------------------------------------------------------+
 //   |                        Padding to 128                        ...  104
 //   +---------------------------------------------------------------+
+//   |   Bid levels 2..5: {Price, Size} (4 x 2 x i64; price 0 = none) ...  128
+//   +---------------------------------------------------------------+
+//   |   Ask levels 2..5: {Price, Size} (4 x 2 x i64; price 0 = none) ...  192
+//   +---------------------------------------------------------------+
+//
+// Versions: 1 had 128-byte slots; 2 added the waiters word; 3 the depth
+// (256-byte slots). A reader accepts only its own version and refuses any other with attach_status::version_mismatch naming
+// both versions, before it looks at anything past the first 32 bytes.
 //
 // Protocol:
 // - Ownership is an OFD lock (fcntl F_OFD_SETLK, see fcntl(2)) on the segment
@@ -169,7 +183,8 @@ constexpr std::size_t cache_line_pair = 128;
 // "TRDBOOK1" read as a little-endian u64.
 constexpr std::uint64_t book_magic = 0x314B4F4F42445254ULL;
 // 2: the waiters word (futex wait for readers).
-constexpr std::uint32_t layout_version = 2;
+// 3: slots grew to 256 bytes to carry the depth (levels 2..5 a side).
+constexpr std::uint32_t layout_version = 3;
 
 constexpr std::size_t max_slots = 1024;
 // Symbols and segment names follow messages/names.hpp (one rule with the config
@@ -204,13 +219,20 @@ static_assert(offsetof(slot_entry, written_ns) == 88);
 
 // -- layout ------------------------------------------------------------------
 
+constexpr std::size_t depth_words = sizeof(book_depth) / sizeof(std::uint64_t);
+
 struct alignas(cache_line_pair) book_slot {
   seqlock_slot<slot_entry> lock;
   std::byte pad_[cache_line_pair - sizeof(seqlock_slot<slot_entry>)];
+  // The seqlock's tail (seqlock_slot's two-part store/try_load).
+  std::atomic<std::uint64_t> depth[depth_words];
 };
 
 static_assert(sizeof(seqlock_slot<slot_entry>) == 104);
-static_assert(sizeof(book_slot) == cache_line_pair);
+static_assert(std::is_trivially_copyable_v<book_depth>);
+static_assert(sizeof(book_depth) == cache_line_pair);
+static_assert(offsetof(book_slot, depth) == cache_line_pair);
+static_assert(sizeof(book_slot) == 2 * cache_line_pair);
 static_assert(alignof(book_slot) == cache_line_pair);
 static_assert(std::is_standard_layout_v<book_slot>);
 static_assert(offsetof(book_slot, lock) == 0);
@@ -320,11 +342,12 @@ public:
   // Slot index of `symbol`, -1 if unknown.
   int slot_of(std::string_view symbol) const;
 
-  // Publishes `entry` in `slot` (the symbol field is forced to the slot's
-  // symbol, a written_ns of 0 is stored as 1), then bumps the change counter.
-  // Hot path: no syscalls, no checks beyond the slot bound. Throws
-  // std::out_of_range.
-  void write(std::uint32_t slot, const slot_entry& entry);
+  // Publishes `entry` and `depth` (empty: the source gave none) in `slot` as
+  // one update (the symbol field is forced to the slot's symbol, a written_ns
+  // of 0 is stored as 1), then bumps the change counter. Hot path: no
+  // syscalls, no checks beyond the slot bound. Throws std::out_of_range.
+  void write(std::uint32_t slot, const slot_entry& entry,
+             const book_depth& depth = {});
 
   // Per heartbeat: checks health(); if healthy stores `now_ns` as the
   // heartbeat, otherwise stores 0 (readers then see the writer as stopped).
@@ -378,6 +401,9 @@ enum class writer_point {
                   // ours: about to rename(2) our segment over it
 };
 extern std::function<void(writer_point, const std::string& name)> writer_hook;
+// The layout version attach_reader accepts: layout_version, unless a test
+// plays the reader of an older build (which knew only its own version).
+extern std::uint32_t reader_version;
 } // namespace test_hooks
 
 // -- reader ------------------------------------------------------------------
@@ -472,8 +498,13 @@ public:
   // std::out_of_range, or segment_error naming the segment if the slot holds
   // no data (the segment was truncated or wiped under us: never zeros as
   // prices) or stays mid-write because its writer died during the write.
-  // Costs one compare more than a bare seqlock read.
+  // Costs one compare more than a bare seqlock read. The top of book only:
+  // never copies (or touches) the depth.
   std::uint32_t read(std::uint32_t slot, slot_entry& out) const;
+
+  // As read(slot, out), with the depth of the same update.
+  std::uint32_t read(std::uint32_t slot, slot_entry& out,
+                     book_depth& depth) const;
 
   std::int64_t heartbeat_ns() const;
   std::int32_t writer_pid() const; // informative only: liveness is the lock
@@ -497,6 +528,8 @@ private:
   segment_health mapping_health() const; // truncated / unlinked / replaced / healthy
   bool writer_lock_held() const;
   [[noreturn]] void throw_no_data(std::uint32_t slot) const;
+  std::uint32_t read_slot(std::uint32_t slot, slot_entry& out,
+                          book_depth* depth) const;
 
   std::string name_;
   std::vector<std::string> symbols_;

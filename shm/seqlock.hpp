@@ -57,6 +57,15 @@ struct seqlock_slot {
 
   // Single writer only. Never blocks.
   void store(const T& value) noexcept {
+    store(value, nullptr, nullptr, 0);
+  }
+
+  // A payload in two parts under one sequence: `value` beside the sequence and
+  // `tail_count` words of `tail_src` into `tail`, which may lie elsewhere (the
+  // book's depth, in the cache lines after the top of book), so that a reader
+  // of `value` alone never touches the tail's lines. Same ordering as store().
+  void store(const T& value, std::atomic<std::uint64_t>* tail,
+             const std::uint64_t* tail_src, std::size_t tail_count) noexcept {
     std::uint64_t buf[word_count];
     std::memcpy(buf, &value, sizeof(T));
     // Only this writer modifies `sequence`, so a relaxed load sees our own
@@ -70,6 +79,8 @@ struct seqlock_slot {
     // (c) the payload, as relaxed words
     for (std::size_t i = 0; i < word_count; ++i)
       words[i].store(buf[i], std::memory_order_relaxed);
+    for (std::size_t i = 0; i < tail_count; ++i)
+      tail[i].store(tail_src[i], std::memory_order_relaxed);
     // (d) release-store synchronizes-with acquire-load (1)
     sequence.store(s + 2, std::memory_order_release);
   }
@@ -86,6 +97,15 @@ struct seqlock_slot {
   // right after the wide copy-out stores (a store-forwarding stall, measured at
   // 2-3 ns a read here).
   bool try_load(T& out, std::uint64_t& last_word) const noexcept {
+    return try_load(out, last_word, nullptr, nullptr, 0);
+  }
+
+  // As try_load(out, last_word), also copying `tail_count` words of a tail
+  // written by the two-part store() into `tail_out`, checked by the same
+  // sequence: payload and tail are one consistent snapshot.
+  bool try_load(T& out, std::uint64_t& last_word,
+                const std::atomic<std::uint64_t>* tail, std::uint64_t* tail_out,
+                std::size_t tail_count) const noexcept {
     // (1) acquire-load synchronizes-with release-store (d)
     const std::uint64_t s1 = sequence.load(std::memory_order_acquire);
     if (s1 & 1u)
@@ -94,6 +114,8 @@ struct seqlock_slot {
     // (2) the payload, as relaxed words
     for (std::size_t i = 0; i < word_count; ++i)
       buf[i] = words[i].load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < tail_count; ++i)
+      tail_out[i] = tail[i].load(std::memory_order_relaxed);
     // (3) acquire fence synchronizes-with release fence (b)
     std::atomic_thread_fence(std::memory_order_acquire);
     // (4) ordered after (2) by the fence (3)

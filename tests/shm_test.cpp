@@ -338,6 +338,17 @@ bool entry_consistent(const slot_entry& e, const char* symbol) {
   return std::memcmp(&e, &want, sizeof e) == 0;
 }
 
+// Depth of write n: every level's price and size derived from n.
+trading::book_depth make_depth(std::uint64_t n) {
+  trading::book_depth d{};
+  const auto i = static_cast<std::int64_t>(n);
+  for (std::int64_t k = 0; k < 4; ++k) {
+    d.bids[k] = {i - k - 1, 100 * i + k};
+    d.asks[k] = {i + k + 2, 200 * i + k};
+  }
+  return d;
+}
+
 } // namespace
 
 // -- seqlock -----------------------------------------------------------------
@@ -401,6 +412,102 @@ TEST(BookSegmentTest, ReadersThroughSegmentNeverSeeTornEntry) {
   expect_overlap_without_tearing(stats);
   EXPECT_EQ(stale_after_counter.load(), 0u);
   EXPECT_EQ(reader.change_counter(), total_writes + 1);
+}
+
+TEST(BookSegmentTest, DepthIsReadWithItsTopAsOneUpdateNeverTorn) {
+  const auto name = unique_name("depthtorn");
+  unlink_guard guard{name};
+  segment_writer writer{name, {"AAPL"}};
+  auto attached = attach_reader(name);
+  ASSERT_EQ(attached.status, attach_status::attached) << attached.error;
+  const segment_reader& reader = *attached.reader;
+  writer.write(0, make_entry(0), make_depth(0));
+  auto stats = run_overlap(
+    [&](std::uint64_t n) { writer.write(0, make_entry(n), make_depth(n)); },
+    [&](overlap_stats& s) {
+      slot_entry e;
+      trading::book_depth d;
+      s.retries += reader.read(0, e, d);
+      auto want = make_depth(e.feed_sequence);
+      if (!entry_consistent(e, "AAPL") || std::memcmp(&d, &want, sizeof d) != 0)
+        ++s.torn;
+      return e.feed_sequence;
+    });
+  expect_overlap_without_tearing(stats);
+}
+
+TEST(BookSegmentTest, TopOfBookReadLeavesTheDepthAloneAndAWriteWithoutDepthEmptiesIt) {
+  const auto name = unique_name("depth");
+  unlink_guard guard{name};
+  segment_writer writer{name, {"AAPL"}};
+  auto attached = attach_reader(name);
+  ASSERT_EQ(attached.status, attach_status::attached) << attached.error;
+  writer.write(0, make_entry(7), make_depth(7));
+  slot_entry e{};
+  trading::book_depth d{};
+  attached.reader->read(0, e, d);
+  EXPECT_TRUE(entry_consistent(e, "AAPL"));
+  EXPECT_EQ(d.bids[3].price, 7 - 4);
+  EXPECT_EQ(d.asks[0].size, 200 * 7);
+  // The top alone: the caller's depth is not written.
+  trading::book_depth untouched{};
+  untouched.bids[0].price = 12345;
+  slot_entry top{};
+  attached.reader->read(0, top);
+  EXPECT_EQ(top.feed_sequence, 7u);
+  EXPECT_EQ(untouched.bids[0].price, 12345);
+  // A source without depth leaves none behind from the last update.
+  writer.write(0, make_entry(8));
+  attached.reader->read(0, e, d);
+  EXPECT_EQ(e.feed_sequence, 8u);
+  for (auto& l : d.bids)
+    EXPECT_EQ(l.price, trading::no_price);
+  for (auto& l : d.asks)
+    EXPECT_EQ(l.size, 0);
+}
+
+// -- segment: layout versions --------------------------------------------------
+
+struct reader_version_guard {
+  explicit reader_version_guard(std::uint32_t v) {
+    test_hooks::reader_version = v;
+  }
+  ~reader_version_guard() {
+    test_hooks::reader_version = layout_version;
+  }
+};
+
+TEST(AttachTest, AVersionTwoReaderRefusesTheDepthLayoutClearly) {
+  ASSERT_EQ(layout_version, 3u);
+  const auto name = unique_name("oldreader");
+  unlink_guard guard{name};
+  segment_writer writer{name, {"AAPL"}};
+  reader_version_guard old_build{2}; // the reader of a build before depth
+  auto r = attach_reader(name);
+  EXPECT_EQ(r.status, attach_status::version_mismatch);
+  EXPECT_EQ(r.reader, nullptr);
+  EXPECT_EQ(r.error, "shm segment " + name
+                       + " has layout version 3, this build reads version 2");
+}
+
+TEST(AttachTest, AVersionTwoSegmentIsRefusedByThisReaderClearly) {
+  // As a writer of layout version 2 built it: 128-byte slots, no depth.
+  const auto name = unique_name("oldwriter");
+  unlink_guard guard{name};
+  create_file(name, header_size + 128, 0);
+  raw_mapping raw{name};
+  ASSERT_TRUE(raw.ok());
+  auto* h = raw.header();
+  h->magic.store(book_magic);
+  h->slot_count = 1;
+  h->slot_size = 128;
+  h->writer_pid = ::getpid();
+  h->heartbeat_ns.store(monotonic_now_ns());
+  h->layout_version.store(2);
+  auto r = attach_reader(name);
+  EXPECT_EQ(r.status, attach_status::version_mismatch);
+  EXPECT_EQ(r.error, "shm segment " + name
+                       + " has layout version 2, this build reads version 3");
 }
 
 // -- segment: create and read ------------------------------------------------
@@ -878,7 +985,7 @@ TEST(WriterTest, RefusesLiveWriterEvenWithOldHeartbeat) {
 TEST(TruncationTest, WriterSurvivesTruncationAndReportsIt) {
   const auto name = unique_name("trunc_writer");
   unlink_guard guard{name};
-  segment_writer writer{name, symbols_n(40)}; // 5504 bytes: two pages
+  segment_writer writer{name, symbols_n(40)}; // 10624 bytes: three pages
   ASSERT_EQ(writer.heartbeat(monotonic_now_ns()), segment_health::healthy);
   truncate_name(name, 100);
   EXPECT_EQ(writer.health(), segment_health::truncated);
@@ -891,7 +998,7 @@ TEST(TruncationTest, WriterSurvivesTruncationAndReportsIt) {
   const auto text = writer.describe(segment_health::truncated);
   EXPECT_EQ(text, "shm segment " + name
                     + " was truncated or wiped under us (size 100 bytes, "
-                      "expected 5504)");
+                      "expected 10624)"); // 384 + 40 slots x 256
 }
 
 TEST(TruncationTest, ReaderSurvivesTruncationAndNeverReportsZeros) {
