@@ -1,6 +1,7 @@
 #include "actors/oms.hpp"
 
 #include <chrono>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -48,6 +49,8 @@ struct oms_state {
   nanos_t next_check_ns = 0; // of the segment's health (syscalls: not per order)
   bool writer_alive = false;
   caf::strong_actor_ptr book; // the only sender of quotes it takes
+  std::vector<std::string> instruments;
+  std::string report_path; // oms.report
   // Group commit: the answers owed for the orders in the engine's batch.
   std::vector<caf::typed_response_promise<execution_report>> owed;
   bool commit_sent = false; // a commit message is on its way to us
@@ -85,9 +88,11 @@ void check_segment(oms_state& st, nanos_t now) {
   }
 }
 
-// The current top of `symbol` from the segment, or no price at all (no segment,
-// a dead writer, a slot never written): the OMS never fills at an old price.
-quote current_top(oms_state& st, const std::string& symbol) {
+// The current book of `symbol` from the segment into the engine, or no price at
+// all (no segment, a dead writer, a slot never written): the OMS never fills at
+// an old price.
+void refresh_book(oms_state& st, const std::string& symbol) {
+  auto none = [&] { st.engine->on_quote(symbol, quote{}); };
   auto now = mono_ns();
   check_segment(st, now);
   if (!st.reader) {
@@ -95,7 +100,7 @@ quote current_top(oms_state& st, const std::string& symbol) {
     if (!result.reader) {
       st.book_trouble->log(log_level::warn, oms_state::name,
                            "no live book: " + result.error, now);
-      return {};
+      return none();
     }
     st.reader = std::move(result.reader);
     st.next_check_ns = 0;
@@ -103,16 +108,35 @@ quote current_top(oms_state& st, const std::string& symbol) {
   }
   auto slot = st.reader->slot_of(symbol);
   if (slot < 0 || !st.writer_alive)
-    return {};
+    return none();
   shm::slot_entry e{};
+  book_depth depth;
   try {
-    st.reader->read(static_cast<std::uint32_t>(slot), e);
+    st.reader->read(static_cast<std::uint32_t>(slot), e, depth);
   } catch (const shm::segment_error& err) {
     log_warn(oms_state::name, err.what());
     st.reader.reset();
-    return {};
+    return none();
   }
-  return e.feed_sequence != 0 ? e.top : quote{};
+  if (e.feed_sequence == 0)
+    return none();
+  st.engine->on_quote(symbol, e.top, depth);
+}
+
+// The end-of-run report: marked to the book's last prices, written to
+// oms.report (if named) and printed as a table.
+void report_run(oms_state& st) {
+  if (!st.shm_name.empty())
+    for (auto& symbol : st.instruments)
+      refresh_book(st, symbol);
+  auto report = st.engine->report();
+  if (!st.report_path.empty()) {
+    if (auto err = write_report(st.report_path, report); !err.empty())
+      log_error(oms_state::name, "report: " + err);
+    else
+      log_info(oms_state::name, "report written to " + st.report_path);
+  }
+  std::cout << "oms report:\n" << report_table(report) << std::flush;
 }
 
 // Journals the batch with one write, then answers every order in it.
@@ -151,6 +175,8 @@ oms_actor::behavior_type oms(self_ptr self, const oms_settings& cfg,
                              oms_metrics* metrics) {
   auto& st = self->state;
   st.metrics = metrics;
+  st.instruments = cfg.instruments;
+  st.report_path = cfg.report;
   if (cfg.book_source == "shm") {
     st.shm_name = cfg.book_shm_name;
     st.stale_after_ns = cfg.book_stale_after_ms * 1'000'000;
@@ -164,7 +190,7 @@ oms_actor::behavior_type oms(self_ptr self, const oms_settings& cfg,
       auto& st = self->state;
       record_latency(*st.metrics, x, mono_ns());
       if (!st.shm_name.empty())
-        st.engine->on_quote(x.symbol, current_top(st, x.symbol));
+        refresh_book(st, x.symbol);
       st.engine->submit(x); // rejects bad input, never throws on it
       st.owed.push_back(self->make_response_promise<execution_report>());
       auto promise = st.owed.back();
@@ -193,7 +219,7 @@ oms_actor::behavior_type oms(self_ptr self, const oms_settings& cfg,
       if (!st.guard->from_ok(self, st.book, "quote"))
         return; // prices only from the book it linked to
       st.metrics->book_updates_in.add();
-      st.engine->on_quote(t.symbol, t.top);
+      st.engine->on_quote(t.symbol, t.top, t.depth);
     },
     [self](const tick_batch& batch) {
       auto& st = self->state;
@@ -201,7 +227,7 @@ oms_actor::behavior_type oms(self_ptr self, const oms_settings& cfg,
         return;
       st.metrics->book_updates_in.add(batch.ticks.size());
       for (auto& t : batch.ticks)
-        st.engine->on_quote(t.symbol, t.top);
+        st.engine->on_quote(t.symbol, t.top, t.depth);
     },
     [self](peer_atom, quote_stream_actor& book) {
       auto& st = self->state;
@@ -226,6 +252,7 @@ oms_actor::behavior_type oms(self_ptr self, const oms_settings& cfg,
         return false;
       commit(self);
       self->state.engine->sync_now(mono_ns());
+      report_run(self->state);
       self->state.guard->flush();
       self->state.book_trouble->flush(mono_ns());
       return true;
@@ -253,6 +280,17 @@ std::shared_ptr<execution_engine> open_oms_engine(const oms_settings& cfg,
     cfg.instruments, cfg.max_quantity, static_cast<std::size_t>(cfg.dedup_window),
     new_incarnation_id(), trades_log, metrics, sync_policy_of(cfg.fsync),
     cfg.fsync_interval_ms * 1'000'000);
+  risk_limits limits;
+  limits.max_position = cfg.risk_max_position;
+  limits.max_orders_per_s = cfg.risk_max_orders_per_s;
+  limits.price_band_bps = cfg.risk_price_band_bps;
+  engine->set_risk_limits(limits);
+  fill_costs costs;
+  costs.slippage_bps = cfg.slippage_bps;
+  costs.slippage_seed = static_cast<std::uint64_t>(cfg.slippage_seed);
+  costs.fee_per_share = cfg.fee_per_share;
+  engine->set_fill_costs(costs);
+  engine->set_clock(cfg.clock);
   // Before the first order: the answered ids, positions and sequence of every
   // earlier run.
   auto started = mono_ns();

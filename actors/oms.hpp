@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +42,21 @@ struct oms_settings {
   /// after a write; answers do not wait for it).
   std::string fsync = "none";
   std::int64_t fsync_interval_ms = 100;
+  /// Pre-trade limits (oms.risk.*; oms.max_quantity above), 0 = off.
+  std::int64_t risk_max_position = 0;
+  std::int64_t risk_max_orders_per_s = 0;
+  double risk_price_band_bps = 0;
+  /// Execution costs, off by default: slippage up to this many bps against
+  /// the order (seeded), a fee per executed share.
+  double slippage_bps = 0;
+  std::int64_t slippage_seed = 1;
+  double fee_per_share = 0;
+  /// The JSON report written at the end of the run ("" = none); the table is
+  /// printed either way.
+  std::string report;
+  /// The clock of the order-rate limit (empty: CLOCK_MONOTONIC). Not a config
+  /// key: a deterministic backtest sets it to its event clock.
+  std::function<nanos_t()> clock;
 
   // Filled by the node from other sections:
   std::vector<std::string> instruments;    // instruments
@@ -52,6 +68,7 @@ struct oms_metrics {
   counter orders_in;
   counter fills;
   counter rejects;
+  counter risk_rejects; // of those, breaches of a pre-trade limit
   counter duplicates;
   counter log_failures;
   counter log_writes; // one per group commit

@@ -138,4 +138,10 @@ std::optional<order_decision> decide_order(quantity_t position, quantity_t targe
   return order_decision{side::sell, position - target};
 }
 
+price_t limit_with_tolerance(side dir, price_t seen, double tolerance_bps) {
+  auto room = static_cast<price_t>(
+    std::ceil(static_cast<double>(seen) * tolerance_bps / 10'000.0));
+  return dir == side::buy ? seen + room : std::max<price_t>(1, seen - room);
+}
+
 } // namespace trading

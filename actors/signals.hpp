@@ -95,6 +95,12 @@ struct order_decision {
   quantity_t quantity;
 };
 
+/// The limit of an order sent on price `seen` (the ask for a BUY, the bid for a
+/// SELL): `tolerance_bps` worse than it, rounded away from the seen price, so
+/// the book may move that far before the order arrives and still fill. Never
+/// below one price unit.
+price_t limit_with_tolerance(side dir, price_t seen, double tolerance_bps);
+
 /// Nothing while an order is outstanding or position == target; otherwise BUY
 /// target - position, or SELL position - target. A reversal (-10 to +10) buys
 /// 20. The position changes only when the caller learns of a fill.

@@ -359,16 +359,23 @@ private:
       return;
     }
     auto now = decision_now();
-    if (r.status == exec_status::filled) {
+    if (executed(r.status)) {
       metrics_.fills.add();
       sb->backoff_ns = 0;
-      // A fill the adopted positions already hold must not count twice.
+      // The answer is the order's last line: filled_quantity is all it executed
+      // (a partial fill too; the rest was cancelled). A fill the adopted
+      // positions already hold must not count twice.
+      auto whole = r;
+      whole.quantity = r.filled_quantity;
       if (r.sequence == 0 || r.sequence > adopted_sequence_) {
-        sb->position += r.dir == side::buy ? r.quantity : -r.quantity;
-        add_fill(sb->pnl, r);
+        sb->position += r.dir == side::buy ? r.filled_quantity : -r.filled_quantity;
+        // Priced at the last level's price: exact for an order filled at one
+        // level, close otherwise (the OMS's report prices every level).
+        add_fill(sb->pnl, whole);
         publish_position(*sb);
       }
-      record_event(*sb, shm::event_kind::fill, r.execution_price, r.dir, r.quantity, mono_ns());
+      record_event(*sb, shm::event_kind::fill, r.execution_price, r.dir, r.filled_quantity,
+                   mono_ns());
     } else {
       metrics_.rejects.add();
       record_event(*sb, shm::event_kind::reject, r.order_price, r.dir, r.quantity, mono_ns());
@@ -546,7 +553,8 @@ private:
     o.symbol = sb.symbol;
     o.dir = d.dir;
     o.quantity = d.quantity;
-    o.limit_price = d.dir == side::buy ? sb.top.ask : sb.top.bid;
+    o.limit_price = limit_with_tolerance(d.dir, d.dir == side::buy ? sb.top.ask : sb.top.bid,
+                                         cfg_.limit_tolerance_bps);
     o.timestamp_ns = wall_ns();
     o.tick_created_ns = e.tick_created_ns;
     o.book_received_ns = e.book_received_ns;

@@ -55,6 +55,10 @@ struct strategy_settings {
   std::int64_t quantity = 10;
   std::int64_t buy_above = 60;
   std::int64_t sell_below = 40;
+  /// The limit is the price seen plus this much (BUY above the ask, SELL below
+  /// the bid): room for the book to move before the order arrives. 100 bps is
+  /// ten sigmas of the demo's per-tick move.
+  double limit_tolerance_bps = 100;
   std::string orders_log = "orders.log";
   std::int64_t order_timeout_ms = 2000;
   /// Pin the strategy's thread to this CPU (-1: no pinning). With poll_us = 0 a

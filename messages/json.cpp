@@ -48,12 +48,12 @@ news_label label_at(const json& j, const char* key) {
 
 exec_status status_at(const json& j, const char* key) {
   auto text = j.at(key).get<std::string>();
-  for (auto x : {exec_status::filled, exec_status::rejected})
+  for (auto x : {exec_status::filled, exec_status::partial, exec_status::rejected})
     if (text == to_string(x))
       return x;
   throw std::invalid_argument(std::string{"field '"} + key
-                              + "' must be FILLED or REJECTED, got '" + text
-                              + "'");
+                              + "' must be FILLED, PARTIAL or REJECTED, got '"
+                              + text + "'");
 }
 
 json quote_json(const quote& x) {
@@ -68,6 +68,37 @@ void read_quote(const json& j, quote& x) {
   x.last = price_at(j, "last");
   j.at("bid_size").get_to(x.bid_size);
   j.at("ask_size").get_to(x.ask_size);
+}
+
+// Depth as {"bids": [[price, size], ...], "asks": [...]}, best first, only the
+// levels present; absent when the source gave none.
+json depth_json(const book_depth& x) {
+  auto side_json = [](const level (&levels)[book_levels - 1]) {
+    auto out = json::array();
+    for (auto& l : levels) {
+      if (l.price == no_price)
+        break;
+      out.push_back(json::array({to_double(l.price), l.size}));
+    }
+    return out;
+  };
+  return json{{"bids", side_json(x.bids)}, {"asks", side_json(x.asks)}};
+}
+
+void read_depth(const json& j, book_depth& x) {
+  auto read_side = [](const json& levels, level (&out)[book_levels - 1],
+                      const char* name) {
+    if (levels.size() > book_levels - 1)
+      throw std::invalid_argument(std::string{"field 'depth."} + name + "' has "
+                                  + std::to_string(levels.size())
+                                  + " levels, at most "
+                                  + std::to_string(book_levels - 1));
+    for (std::size_t i = 0; i < levels.size(); ++i)
+      out[i] = level{to_price(levels.at(i).at(0).get<double>()),
+                     levels.at(i).at(1).get<quantity_t>()};
+  };
+  read_side(j.at("bids"), x.bids, "bids");
+  read_side(j.at("asks"), x.asks, "asks");
 }
 
 // `client_order_id` is kept as the JSON text the client sent (a string or a
@@ -96,6 +127,8 @@ void to_json(json& j, const tick& x) {
   j["created_ns"] = x.created_ns;
   j["book_received_ns"] = x.book_received_ns;
   j["event_ns"] = x.event_ns;
+  if (x.depth.bids[0].price != no_price || x.depth.asks[0].price != no_price)
+    j["depth"] = depth_json(x.depth);
 }
 
 void from_json(const json& j, tick& x) {
@@ -106,6 +139,9 @@ void from_json(const json& j, tick& x) {
   j.at("created_ns").get_to(x.created_ns);
   x.book_received_ns = j.value("book_received_ns", nanos_t{0});
   x.event_ns = j.value("event_ns", nanos_t{0});
+  x.depth = book_depth{};
+  if (auto i = j.find("depth"); i != j.end())
+    read_depth(*i, x.depth);
 }
 
 void to_json(json& j, const tick_batch& x) {
@@ -170,7 +206,7 @@ void from_json(const json& j, order& x) {
 }
 
 void to_json(json& j, const execution_report& x) {
-  auto filled = x.status == exec_status::filled;
+  auto filled = executed(x.status);
   j = json{{"execution_id", x.execution_id},
            {"order_id", x.order_id},
            {"account", x.account},
@@ -178,6 +214,8 @@ void to_json(json& j, const execution_report& x) {
            {"symbol", x.symbol},
            {"side", to_string(x.dir)},
            {"quantity", x.quantity},
+           {"order_quantity", x.order_quantity},
+           {"filled_quantity", x.filled_quantity},
            {"order_price", to_double(x.order_price)},
            {"execution_price",
             filled ? json(to_double(x.execution_price)) : json(nullptr)},
@@ -185,6 +223,10 @@ void to_json(json& j, const execution_report& x) {
            {"status", to_string(x.status)}};
   if (!filled)
     j["reason"] = x.reason;
+  else
+    j["fee"] = x.fee;
+  if (x.leaves_quantity != 0)
+    j["leaves_quantity"] = x.leaves_quantity;
   put_client_id(j, x.client_order_id);
   if (x.repeat)
     j["repeat"] = true;
@@ -199,10 +241,17 @@ void from_json(const json& j, execution_report& x) {
   x.dir = side_at(j, "side");
   j.at("quantity").get_to(x.quantity);
   x.order_price = price_at(j, "order_price");
+  x.status = status_at(j, "status");
+  // Lines written before depth and partial fills: one line per order, the
+  // whole order's quantity.
+  x.order_quantity = j.value("order_quantity", x.quantity);
+  x.filled_quantity = j.value("filled_quantity",
+                              executed(x.status) ? x.quantity : quantity_t{0});
+  x.leaves_quantity = j.value("leaves_quantity", quantity_t{0});
+  x.fee = j.value("fee", 0.0);
   const auto& px = j.at("execution_price");
   x.execution_price = px.is_null() ? no_price : to_price(px.get<double>());
   x.timestamp_ns = nanos_of_seconds(j.at("timestamp").get<double>());
-  x.status = status_at(j, "status");
   x.reason = j.value("reason", std::string{});
   x.repeat = j.value("repeat", false);
   x.client_order_id = client_id_at(j);
@@ -273,7 +322,7 @@ bool fast_line_fits(const execution_report& x) {
   return x.client_order_id.empty() && plain(x.execution_id) && plain(x.order_id)
          && plain(x.account) && plain(x.symbol) && plain(x.reason)
          && std::isfinite(to_double(x.order_price))
-         && std::isfinite(to_double(x.execution_price))
+         && std::isfinite(to_double(x.execution_price)) && std::isfinite(x.fee)
          && std::isfinite(seconds_of(x.timestamp_ns));
 }
 
@@ -282,9 +331,9 @@ bool fast_line_fits(const execution_report& x) {
 std::string to_log_line(const execution_report& x) {
   if (!fast_line_fits(x))
     return log_line_of(x);
-  auto filled = x.status == exec_status::filled;
+  auto filled = executed(x.status);
   std::string out;
-  out.reserve(256);
+  out.reserve(320);
   out += '{';
   put_text(out, "account", x.account);
   put_text(out, "execution_id", x.execution_id);
@@ -292,8 +341,14 @@ std::string to_log_line(const execution_report& x) {
     put_double(out, "execution_price", to_double(x.execution_price));
   else
     out += "\"execution_price\":null,";
+  if (filled)
+    put_double(out, "fee", x.fee);
+  put_int(out, "filled_quantity", x.filled_quantity);
+  if (x.leaves_quantity != 0)
+    put_int(out, "leaves_quantity", x.leaves_quantity);
   put_text(out, "order_id", x.order_id);
   put_double(out, "order_price", to_double(x.order_price));
+  put_int(out, "order_quantity", x.order_quantity);
   put_int(out, "quantity", x.quantity);
   if (!filled)
     put_text(out, "reason", x.reason);

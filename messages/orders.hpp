@@ -47,14 +47,31 @@ typename Inspector::result_type inspect(Inspector& f, order& x) {
            x.book_received_ns, x.strategy_seen_ns, x.event_ns, x.resend);
 }
 
-enum class exec_status : std::uint8_t { filled = 0, rejected = 1 };
+/// FILLED: this line completes the order; PARTIAL: an execution that does not
+/// (more lines follow, or, with leaves_quantity, the rest was cancelled:
+/// immediate-or-cancel); REJECTED: nothing executed.
+enum class exec_status : std::uint8_t { filled = 0, rejected = 1, partial = 2 };
 
 inline const char* to_string(exec_status x) {
-  return x == exec_status::filled ? "FILLED" : "REJECTED";
+  switch (x) {
+    case exec_status::filled:
+      return "FILLED";
+    case exec_status::partial:
+      return "PARTIAL";
+    default:
+      return "REJECTED";
+  }
 }
 
-/// The OMS's answer to one order: a fill at the book, or a reject with its reason.
-/// The OMS has logged it before it is sent.
+/// An execution: a line that moved a position (FILLED or PARTIAL).
+inline bool executed(exec_status x) {
+  return x != exec_status::rejected;
+}
+
+/// One trades-log line: an execution at one price level, or a reject with its
+/// reason. An order walks the book's levels within its limit, one line a level;
+/// the OMS answers it with its last line (already logged when sent), whose
+/// filled_quantity is what the whole order executed.
 struct execution_report {
   std::string execution_id;
   std::string order_id;
@@ -62,7 +79,17 @@ struct execution_report {
   std::string client_order_id; // the order's, JSON text ("" = none)
   std::string symbol;
   side dir = side::buy;
+  /// This line's executed quantity (a reject: the order's quantity).
   quantity_t quantity = 0;
+  quantity_t order_quantity = 0;
+  /// Executed by this line and the order's lines before it.
+  quantity_t filled_quantity = 0;
+  /// The last line of an order that did not complete: what was cancelled.
+  quantity_t leaves_quantity = 0;
+  /// This line's fee (oms.fee_per_share x quantity). In the trades log, not on
+  /// the wire: inspect() leaves it out (with it, the report no longer crossed
+  /// CAF 0.17's middleman: tests/messages_test.cpp, checked).
+  double fee = 0;
   price_t order_price = no_price;
   price_t execution_price = no_price; // no_price on a reject
   exec_status status = exec_status::rejected;
@@ -81,6 +108,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, execution_report& x) {
   return f(caf::meta::type_name("execution_report"), x.execution_id,
            x.order_id, x.account, x.client_order_id, x.symbol, x.dir, x.quantity,
+           x.order_quantity, x.filled_quantity, x.leaves_quantity,
            x.order_price,
            x.execution_price, x.status, x.reason, x.timestamp_ns, x.sequence,
            x.repeat);

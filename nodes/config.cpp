@@ -231,6 +231,10 @@ std::vector<schema::key> make_keys() {
                   ACCESS(strategy.buy_above), between(0, 100)));
   s.push_back(key("strategy.sell_below", "", "sentiment SELL threshold (<)",
                   ACCESS(strategy.sell_below), between(0, 100)));
+  s.push_back(key("strategy.limit_tolerance_bps", "bps",
+                  "an order's limit is the price it saw plus this much (BUY above "
+                  "the ask, SELL below the bid): room for the book to move",
+                  ACCESS(strategy.limit_tolerance_bps), between(0, 10'000)));
   s.push_back(key("strategy.orders_log", "path", "JSON lines of every order sent (appended)",
                   ACCESS(strategy.orders_log), schema::max_length(max_path_length)));
   s.push_back(key("strategy.order_timeout_ms", "ms",
@@ -275,6 +279,31 @@ std::vector<schema::key> make_keys() {
   s.push_back(key("oms.fsync_interval_ms", "ms",
                   "oms.fsync=interval: at most this long after a write",
                   ACCESS(oms.fsync_interval_ms), between(1, max_ms)));
+  s.push_back(key("oms.risk.max_position", "shares",
+                  "per account and symbol: an order that could take the position "
+                  "beyond this is rejected (0 = no limit)",
+                  ACCESS(oms.risk_max_position), between(0, 1e12)));
+  s.push_back(key("oms.risk.max_orders_per_s", "orders",
+                  "per account: orders admitted in any one second of the OMS's "
+                  "clock (event time in a backtest); more are rejected (0 = no limit)",
+                  ACCESS(oms.risk_max_orders_per_s), between(0, 1e6)));
+  s.push_back(key("oms.risk.price_band_bps", "bps",
+                  "an order whose limit (a market order: the best price) is further "
+                  "than this from the last price is rejected (0 = no band)",
+                  ACCESS(oms.risk_price_band_bps), between(0, 1e6)));
+  s.push_back(key("oms.slippage_bps", "bps",
+                  "each execution's price moves against the order by up to this "
+                  "(uniform, seeded), never past the limit (0 = none)",
+                  ACCESS(oms.slippage_bps), between(0, 10'000)));
+  s.push_back(key("oms.slippage_seed", "", "PRNG seed of the slippage model",
+                  ACCESS(oms.slippage_seed), between(0, 9e15)));
+  s.push_back(key("oms.fee_per_share", "currency",
+                  "fee charged per executed share (0 = none)",
+                  ACCESS(oms.fee_per_share), between(0, 1e6)));
+  s.push_back(key("oms.report", "path",
+                  "JSON report written at the end of the run: per symbol trades, "
+                  "volume, position, P&L, fees; totals; rejects (\"\" = none)",
+                  ACCESS(oms.report), schema::max_length(max_path_length)));
   // edge: outside clients on plain TCP (actors/edge.hpp)
   s.push_back(key("edge.host", "",
                   "address the edge's listeners bind (not loopback: needs "

@@ -145,7 +145,8 @@ const role_adapter oms_role{
                            {"oms", "fills", o.fills.get()},
                            {"oms", "rejects", o.rejects.get()},
                            {"oms", "dup", o.duplicates.get()},
-                           {"oms", "writes", o.log_writes.get()}});
+                           {"oms", "writes", o.log_writes.get()},
+                           {"oms", "risk", o.risk_rejects.get()}});
   },
   [](const node_metrics& m) {
     return std::make_pair(m.oms.orders_in.get() + m.oms.book_updates_in.get(),
@@ -154,6 +155,7 @@ const role_adapter oms_role{
   [](const node_metrics& m) {
     return counters{{"fills", m.oms.fills.get()},
                     {"rejects", m.oms.rejects.get()},
+                    {"risk_rejects", m.oms.risk_rejects.get()},
                     {"repeats", m.oms.duplicates.get()},
                     {"log_writes", m.oms.log_writes.get()}};
   },

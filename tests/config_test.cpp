@@ -800,7 +800,10 @@ TEST(config, schema_markdown_contains_every_key) {
                    "strategy.order_timeout_ms", "strategy.cpu",
                    "strategy.timed_out_window", "strategy.account", "oms.book_source",
                    "oms.trades_log", "oms.max_quantity", "oms.dedup_window", "oms.fsync",
-                   "oms.fsync_interval_ms", "peers.price_feed.host",
+                   "oms.fsync_interval_ms", "oms.risk.max_position",
+                   "oms.risk.max_orders_per_s", "oms.risk.price_band_bps",
+                   "oms.slippage_bps", "oms.slippage_seed", "oms.fee_per_share",
+                   "oms.report", "strategy.limit_tolerance_bps", "peers.price_feed.host",
                    "peers.price_feed.port", "peers.news_feed.host", "peers.news_feed.port",
                    "peers.book.host", "peers.book.port", "peers.oms.host",
                    "peers.oms.port", "edge.host", "edge.price_port", "edge.news_port",
@@ -808,7 +811,7 @@ TEST(config, schema_markdown_contains_every_key) {
                    "edge.client_buffer_kb", "edge.order_timeout_ms"})
     EXPECT_NE(md.find(std::string{"| `"} + key + "` |"), std::string::npos) << key;
   // ... and nothing else: one row per key plus the two header lines.
-  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 90 + 2);
+  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 98 + 2);
   EXPECT_NE(md.find("order ids given up on (outside the OMS dedup window) kept to "
                     "recognize a late outcome"),
             std::string::npos);

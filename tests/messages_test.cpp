@@ -55,6 +55,12 @@ tick sample_tick(const std::string& symbol, double last, std::uint64_t seq) {
   x.sequence = seq;
   x.created_ns = 123'456'789'012'345;
   x.event_ns = 1'700'000'000'000'000'042;
+  // Depth: two bid levels and all four ask levels behind the top.
+  x.depth.bids[0] = level{x.top.bid - 100, 400};
+  x.depth.bids[1] = level{x.top.bid - 250, 1200};
+  for (std::size_t i = 0; i < book_levels - 1; ++i)
+    x.depth.asks[i] = level{x.top.ask + 100 * static_cast<price_t>(i + 1),
+                            static_cast<quantity_t>(100 * (i + 2))};
   return x;
 }
 
@@ -162,9 +168,12 @@ struct samples<execution_report> {
     fill.symbol = "AMZN";
     fill.dir = side::sell;
     fill.quantity = 20;
+    fill.order_quantity = 50;
+    fill.filled_quantity = 30;
+    fill.leaves_quantity = 20;
+    fill.status = exec_status::partial;
     fill.order_price = to_price(145.6789);
     fill.execution_price = to_price(145.66);
-    fill.status = exec_status::filled;
     fill.timestamp_ns = 1'700'000'000'654'321'000; // whole microseconds
     fill.sequence = 3;
     execution_report repeat = fill;
@@ -176,6 +185,9 @@ struct samples<execution_report> {
     reject.dir = side::buy;
     reject.execution_price = no_price;
     reject.status = exec_status::rejected;
+    reject.filled_quantity = 0;
+    reject.leaves_quantity = 0;
+    reject.order_quantity = reject.quantity;
     reject.reason = "quantity exceeds the limit of 100000";
     reject.sequence = 4;
     return {fill, repeat, reject};
@@ -211,9 +223,20 @@ void expect_same(const quote& a, const quote& b) {
   EXPECT_EQ(a.ask_size, b.ask_size);
 }
 
+void expect_same(const book_depth& a, const book_depth& b) {
+  for (std::size_t i = 0; i < book_levels - 1; ++i) {
+    SCOPED_TRACE("level " + std::to_string(i + 2));
+    EXPECT_EQ(a.bids[i].price, b.bids[i].price);
+    EXPECT_EQ(a.bids[i].size, b.bids[i].size);
+    EXPECT_EQ(a.asks[i].price, b.asks[i].price);
+    EXPECT_EQ(a.asks[i].size, b.asks[i].size);
+  }
+}
+
 void expect_same(const tick& a, const tick& b) {
   EXPECT_EQ(a.symbol, b.symbol);
   expect_same(a.top, b.top);
+  expect_same(a.depth, b.depth);
   EXPECT_EQ(a.feed_incarnation, b.feed_incarnation);
   EXPECT_EQ(a.sequence, b.sequence);
   EXPECT_EQ(a.created_ns, b.created_ns);
@@ -268,6 +291,9 @@ void expect_same(const execution_report& a, const execution_report& b) {
   EXPECT_EQ(a.account, b.account);
   EXPECT_EQ(a.sequence, b.sequence);
   EXPECT_EQ(a.repeat, b.repeat);
+  EXPECT_EQ(a.order_quantity, b.order_quantity);
+  EXPECT_EQ(a.filled_quantity, b.filled_quantity);
+  EXPECT_EQ(a.leaves_quantity, b.leaves_quantity);
 }
 
 void expect_same(const position& a, const position& b) {
@@ -468,11 +494,15 @@ bool optional_json_field(const std::string& key) {
   // Absent in lines written before accounts, journal sequences, resends and
   // event times (protocol 5).
   if constexpr (std::is_same_v<T, execution_report>)
-    return key == "reason" || key == "account" || key == "sequence" || key == "repeat";
+    return key == "reason" || key == "account" || key == "sequence" || key == "repeat"
+           // absent before partial fills (then: one line, the whole order)
+           || key == "order_quantity" || key == "filled_quantity"
+           || key == "leaves_quantity" || key == "fee";
   else if constexpr (std::is_same_v<T, order>)
     return key == "account" || key == "resend" || key == "event_ns";
   else if constexpr (std::is_same_v<T, tick>)
-    return key == "book_received_ns" || key == "event_ns";
+    return key == "book_received_ns" || key == "event_ns"
+           || key == "depth"; // depth: if the source has it
   else if constexpr (std::is_same_v<T, news>)
     return key == "event_ns";
   else
@@ -698,9 +728,26 @@ TEST(message_json, filled_report_has_a_price_and_no_reason) {
   json j = fill;
   EXPECT_DOUBLE_EQ(j.at("execution_price").get<double>(), 145.66);
   EXPECT_DOUBLE_EQ(j.at("order_price").get<double>(), 145.6789);
-  EXPECT_EQ(j.at("status"), "FILLED");
+  EXPECT_EQ(j.at("status"), "PARTIAL");
   EXPECT_EQ(j.at("side"), "SELL");
   EXPECT_FALSE(j.contains("reason"));
+  // One level of an order of 50: this line's 20, 30 in all, 20 cancelled.
+  EXPECT_EQ(j.at("quantity"), 20);
+  EXPECT_EQ(j.at("order_quantity"), 50);
+  EXPECT_EQ(j.at("filled_quantity"), 30);
+  EXPECT_EQ(j.at("leaves_quantity"), 20);
+  EXPECT_EQ(j.at("fee"), 0.0);
+}
+
+TEST(message_json, a_line_from_before_partial_fills_reads_as_the_whole_order) {
+  auto line = R"({"execution_id":"e-1","order_id":"o-1","symbol":"AAPL","side":"BUY",)"
+              R"("quantity":10,"order_price":1.5,"execution_price":1.5,)"
+              R"("timestamp":1700000000.5,"status":"FILLED"})";
+  auto r = json::parse(line).get<execution_report>();
+  EXPECT_EQ(r.order_quantity, 10);
+  EXPECT_EQ(r.filled_quantity, 10);
+  EXPECT_EQ(r.leaves_quantity, 0);
+  EXPECT_EQ(r.fee, 0.0);
 }
 
 TEST(message_json, order_timestamp_is_epoch_seconds_with_microseconds) {
@@ -765,7 +812,7 @@ TEST(message_json, bad_side_throws_naming_the_field) {
 
 TEST(message_json, bad_status_and_bad_label_throw) {
   json r = samples<execution_report>::get()[0];
-  r["status"] = "PARTIAL";
+  r["status"] = "CANCELLED";
   EXPECT_THROW(r.get<execution_report>(), std::invalid_argument);
   json n = samples<news>::get()[0];
   n["label"] = "bullish";

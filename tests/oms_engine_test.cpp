@@ -52,6 +52,7 @@ quote top(double bid, double ask) {
   q.bid = to_price(bid);
   q.ask = to_price(ask);
   q.last = (q.bid + q.ask) / 2;
+  q.bid_size = q.ask_size = 1'000'000; // deep enough that every order fills at the top
   return q;
 }
 
@@ -71,7 +72,7 @@ std::optional<position> find_position(const execution_engine& engine,
 constexpr std::size_t dedup_window = 1000;
 
 order make_order(const std::string& id, const std::string& symbol, side dir,
-                 quantity_t quantity, double limit = 100.0) {
+                 quantity_t quantity, double limit = 0.0) { // 0: no limit
   order o;
   o.order_id = id;
   o.symbol = symbol;

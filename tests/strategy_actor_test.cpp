@@ -5,6 +5,7 @@
 // position, how it drains and stops, and how it treats messages it must not obey
 // (private ones from outside its node) or does not understand.
 #include "actors/append_log.hpp"
+#include "actors/signals.hpp"
 #include "actors/strategy.hpp"
 #include "messages/atoms.hpp"
 #include "messages/interfaces.hpp"
@@ -105,8 +106,10 @@ execution_report outcome_of(const order& o, exec_status status,
   r.symbol = o.symbol;
   r.dir = o.dir;
   r.quantity = o.quantity;
+  r.order_quantity = o.quantity;
+  r.filled_quantity = executed(status) ? o.quantity : 0;
   r.order_price = o.limit_price;
-  r.execution_price = status == exec_status::filled ? o.limit_price : no_price;
+  r.execution_price = executed(status) ? o.limit_price : no_price;
   r.status = status;
   r.reason = std::move(reason);
   r.timestamp_ns = wall_ns() / 1000 * 1000;
@@ -253,13 +256,42 @@ TEST_F(strategy_test, rising_prices_with_positive_news_send_one_buy_of_the_quant
   EXPECT_EQ(o->symbol, "AAPL");
   EXPECT_EQ(o->dir, side::buy);
   EXPECT_EQ(o->quantity, 10);
-  EXPECT_EQ(o->limit_price, trigger.top.ask); // BUY at the ask it saw
+  // BUY at the ask it saw plus the tolerance (100 bps of 105.01, rounded up)
+  EXPECT_EQ(o->limit_price, trigger.top.ask + (trigger.top.ask + 99) / 100);
+  EXPECT_EQ(o->limit_price,
+            limit_with_tolerance(side::buy, trigger.top.ask,
+                                 strategy_settings{}.limit_tolerance_bps));
   EXPECT_FALSE(o->order_id.empty());
   EXPECT_EQ(o->tick_created_ns, trigger.created_ns);
   EXPECT_EQ(o->book_received_ns, trigger.book_received_ns);
   EXPECT_GE(o->strategy_seen_ns, trigger.book_received_ns);
   EXPECT_NEAR(static_cast<double>(o->timestamp_ns), static_cast<double>(wall_ns()),
               60e9);
+}
+
+TEST_F(strategy_test, a_partial_fill_moves_the_position_by_what_executed_and_the_rest_is_sent_again) {
+  start();
+  send(market_news(75));
+  send_prices("AAPL", {100, 101, 102, 105});
+  auto buy = next_order();
+  ASSERT_TRUE(buy);
+  ASSERT_EQ(buy->quantity, 10);
+  // The OMS's answer is the order's last line: 4 executed, 6 cancelled.
+  auto partial = outcome_of(*buy, exec_status::partial);
+  partial.quantity = 1; // this line's; the order executed 4 over several lines
+  partial.filled_quantity = 4;
+  partial.leaves_quantity = 6;
+  send(partial);
+  send_prices("AAPL", {108}); // still BUY: the rest of the target
+  auto rest = next_order();
+  ASSERT_TRUE(rest);
+  EXPECT_EQ(rest->dir, side::buy);
+  EXPECT_EQ(rest->quantity, 6); // from +4 to the target +10
+  send(outcome_of(*rest, exec_status::filled));
+  ASSERT_TRUE(stop());
+  ASSERT_TRUE(await_termination());
+  EXPECT_EQ(metrics.fills.get(), 2u);
+  EXPECT_EQ(metrics.rejects.get(), 0u);
 }
 
 TEST_F(strategy_test, holds_back_while_an_order_is_outstanding_and_reverses_with_twice_the_quantity) {
@@ -283,7 +315,10 @@ TEST_F(strategy_test, holds_back_while_an_order_is_outstanding_and_reverses_with
   EXPECT_EQ(sell->symbol, "AAPL");
   EXPECT_EQ(sell->dir, side::sell);
   EXPECT_EQ(sell->quantity, 20); // from +10 to -10
-  EXPECT_EQ(sell->limit_price, trigger.top.bid); // SELL at the bid it saw
+  // SELL at the bid it saw less the tolerance
+  EXPECT_EQ(sell->limit_price,
+            limit_with_tolerance(side::sell, trigger.top.bid,
+                                 strategy_settings{}.limit_tolerance_bps));
   EXPECT_NE(sell->order_id, buy->order_id);
   send(outcome_of(*sell, exec_status::filled));
   ASSERT_TRUE(stop());
@@ -361,7 +396,9 @@ TEST_F(strategy_test, sends_no_order_before_any_news) {
   auto o = next_order();
   ASSERT_TRUE(o);
   // The first order comes from the first price after the news.
-  EXPECT_EQ(o->limit_price, trigger.top.ask);
+  EXPECT_EQ(o->limit_price,
+            limit_with_tolerance(side::buy, trigger.top.ask,
+                                 strategy_settings{}.limit_tolerance_bps));
   EXPECT_EQ(o->dir, side::buy);
 }
 
