@@ -75,8 +75,9 @@ def main():
         print("sentiment:", " ".join(star_frames(news, args.seconds, 3)))
 
     with connect(5003) as orders:
+        # price is the limit: a BUY fills at the asks up to it, never above.
         order = {"id": 1, "action": "BUY", "quantity": 10, "symbol": "AAPL",
-                 "price": 150.25}
+                 "price": 180.0}
         orders.sendall(json.dumps(order).encode() + b"*")
         print("order 1:  ", star_frames(orders, args.seconds, 1))
 
@@ -85,7 +86,7 @@ def main():
         print("market:   ", json.dumps(md["data"]) if md else "none")
     with connect(5558) as oms:
         gateway_send(oms, {"type": 4, "data": {
-            "order_id": "py-1", "symbol": "MSFT", "side": "SELL", "price": 330,
+            "order_id": "py-1", "symbol": "MSFT", "side": "SELL", "price": 320,
             "quantity": 5, "timestamp": time.time()}})
         ex = gateway_read(oms, args.seconds, 5)
         print("execution:", json.dumps(ex["data"]) if ex else "none")

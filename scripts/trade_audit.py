@@ -6,15 +6,20 @@
 Checks
   - every trades-log line is JSON (a torn line belongs in <trades_log>.torn, which
     is counted, not failed) and none is a repeat ("repeat": true is never logged);
-  - every order id of the orders log has exactly one outcome line in the trades
+  - every order id of the orders log has exactly one final outcome in the trades
     log (an id logged again with "resend": true is still one order, and must be
-    the same order), and no outcome is for an order the orders log lacks;
-  - no order id FILLED twice or answered by two lines, no execution id twice,
-    journal sequences (where present) strictly increasing;
-  - positions summed from the FILLED lines of account "strategy" (BUY +quantity,
-    SELL -quantity) equal the OMS summary's `positions:` line and the strategy
-    summary's `strategy positions:` line, when their outputs are given (a symbol
-    at 0 may be left out on either side).
+    the same order), and no outcome is for an order the orders log lacks. An
+    order's lines are its executions, one per price level (PARTIAL), and one
+    final line: FILLED (the order is complete), REJECTED (nothing executed), or
+    a PARTIAL with "leaves_quantity" (the rest was cancelled);
+  - no order id FILLED twice or with two final lines or lines after its final
+    one, executions adding up to its quantity (FILLED: all of it; PARTIAL final:
+    all but leaves_quantity), no execution id twice, journal sequences (where
+    present) strictly increasing;
+  - positions summed from the executions (FILLED and PARTIAL lines) of account
+    "strategy" (BUY +quantity, SELL -quantity) equal the OMS summary's
+    `positions:` line and the strategy summary's `strategy positions:` line,
+    when their outputs are given (a symbol at 0 may be left out on either side).
 
 Prints the counts and every problem; exits 0 when there is none, 1 otherwise
 (2 on bad arguments). As a module: audit(...) returns an AuditResult.
@@ -59,10 +64,11 @@ class AuditResult:
         self.orders = 0             # distinct order ids
         self.resends = 0            # orders-log lines marked "resend"
         self.outcomes = 0           # trades-log lines that parsed
-        self.fills = 0              # FILLED lines
+        self.fills = 0              # executions: FILLED and PARTIAL lines
+        self.partials = 0           # of those, PARTIAL lines
         self.rejects = 0            # REJECTED lines
-        self.missing = 0            # order ids without an outcome line
-        self.executed_twice = 0     # order ids with more than one outcome line
+        self.missing = 0            # order ids without a final outcome line
+        self.executed_twice = 0     # order ids with more than one final line
         self.filled_twice = 0       # of those, order ids FILLED more than once
         self.duplicate_execution_ids = 0
         self.unknown_orders = 0     # outcome lines for ids not in the orders log
@@ -222,7 +228,7 @@ def audit(orders_path, trades_path, oms_output=None, strategy_output=None):
                 raise ValueError("not an object")
             oid, status = t["order_id"], t["status"]
             exec_id = t["execution_id"]
-            if status not in ("FILLED", "REJECTED"):
+            if status not in ("FILLED", "PARTIAL", "REJECTED"):
                 raise ValueError(f"status {status!r}")
         except (ValueError, KeyError, TypeError) as e:
             r.bad_lines += 1
@@ -233,7 +239,9 @@ def audit(orders_path, trades_path, oms_output=None, strategy_output=None):
         if t.get("repeat"):
             r.add("repeat logged", f"line {n}, order {oid}: a repeated answer was logged")
         exec_ids[exec_id] += 1
-        outcomes[oid].append(status)
+        executed_qty = t.get("quantity") if status != "REJECTED" else 0
+        final = status != "PARTIAL" or bool(t.get("leaves_quantity"))
+        outcomes[oid].append((status, final, executed_qty, t.get("leaves_quantity") or 0))
         seq = t.get("sequence")
         if seq is not None:
             if not isinstance(seq, int) or isinstance(seq, bool):
@@ -246,12 +254,16 @@ def audit(orders_path, trades_path, oms_output=None, strategy_output=None):
                 last_sequence = seq
         if oid in orders:
             sym, side, qty = orders[oid]
-            if (t.get("symbol"), t.get("side"), t.get("quantity")) != (sym, side, qty):
+            # A line's quantity is its own execution; the order's is order_quantity
+            # (lines before partial fills: quantity).
+            theirs = t.get("order_quantity", t.get("quantity"))
+            if (t.get("symbol"), t.get("side"), theirs) != (sym, side, qty):
                 r.add("outcome differs from order",
                       f"{oid}: ordered {side} {qty} {sym}, the trades log line {n} says "
-                      f"{t.get('side')} {t.get('quantity')} {t.get('symbol')}")
-        if status == "FILLED":
+                      f"{t.get('side')} {theirs} {t.get('symbol')}")
+        if status != "REJECTED":
             r.fills += 1
+            r.partials += status == "PARTIAL"
             if t.get("account", ACCOUNT) == ACCOUNT:
                 try:
                     qty = int(t["quantity"])
@@ -292,19 +304,39 @@ def audit(orders_path, trades_path, oms_output=None, strategy_output=None):
     r.unknown_orders = len(unknown)
     for oid in unknown:
         r.add("outcome of an unlogged order",
-              f"order {oid} ({'/'.join(outcomes[oid])}) is not in the orders log")
-    # (b) one outcome line per order id, never two fills
-    for oid, statuses in outcomes.items():
-        if len(statuses) < 2:
+              f"order {oid} ({'/'.join(x[0] for x in outcomes[oid])}) is not in the "
+              "orders log")
+    # (b) one final outcome per order id, after its executions; never two fills
+    for oid, lines in outcomes.items():
+        statuses = [x[0] for x in lines]
+        finals = sum(1 for x in lines if x[1])
+        if finals == 0:
+            if oid in orders:  # an order never logged is reported above
+                r.missing += 1
+                r.add("missing outcome", f"order {oid} has executions "
+                      f"({', '.join(statuses)}) but no final line")
             continue
-        r.executed_twice += 1
-        if statuses.count("FILLED") > 1:
-            r.filled_twice += 1
-            r.add("filled twice", f"order {oid} has {len(statuses)} outcome lines: "
-                  + ", ".join(statuses))
-        else:
-            r.add("executed twice", f"order {oid} has {len(statuses)} outcome lines: "
-                  + ", ".join(statuses))
+        if finals > 1 or not lines[-1][1]:
+            r.executed_twice += 1
+            if statuses.count("FILLED") > 1:
+                r.filled_twice += 1
+                r.add("filled twice", f"order {oid} has {len(statuses)} outcome lines: "
+                      + ", ".join(statuses))
+            else:
+                r.add("executed twice", f"order {oid} has {finals} final lines: "
+                      + ", ".join(statuses))
+            continue
+        if oid not in orders:
+            continue
+        ordered = orders[oid][2]
+        executed = sum(x[2] for x in lines if isinstance(x[2], int))
+        last_status, _, _, leaves = lines[-1]
+        expected = {"FILLED": ordered, "PARTIAL": ordered - leaves,
+                    "REJECTED": 0}[last_status]
+        if executed != expected:
+            r.add("executions do not add up",
+                  f"order {oid} of {ordered} executed {executed} over "
+                  f"{', '.join(statuses)}; its final line says {expected}")
     # (c) execution ids unique
     for exec_id, count in exec_ids.items():
         if count > 1:
@@ -337,7 +369,8 @@ def audit(orders_path, trades_path, oms_output=None, strategy_output=None):
 def report(r, out=sys.stdout, limit=50):
     """Prints the counts and the problems (the first `limit` of them)."""
     print(f"audit: {r.orders} orders ({r.order_lines} orders-log lines, {r.resends} "
-          f"resends); {r.outcomes} outcomes: {r.fills} filled, {r.rejects} rejected; "
+          f"resends); {r.outcomes} outcomes: {r.fills} executions ({r.partials} "
+          f"partial), {r.rejects} rejected; "
           f"{r.torn_lines} torn line(s) set aside", file=out)
     print(f"audit: outcomes missing {r.missing}, executed twice {r.executed_twice} "
           f"(filled twice {r.filled_twice}), duplicate execution ids "

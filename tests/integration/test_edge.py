@@ -50,7 +50,7 @@ class EdgeTest(NodeTest):
 
         # A good order split across two writes.
         first = json.dumps({"id": 1, "action": "BUY", "quantity": 10,
-                            "symbol": "AAPL", "price": 150.25}).encode() + b"*"
+                            "symbol": "AAPL", "price": 1000}).encode() + b"*"
         orders.send(first[:17])
         time.sleep(0.05)
         orders.send(first[17:])
@@ -76,7 +76,7 @@ class EdgeTest(NodeTest):
         orders.send(b'{"id": 5, "action": "BUY", "symbol": "AAPL", "price": 1}*')
         self.assertIn("missing field 'quantity'", orders.answer(5)["reason"])
         # The same id again on this account: the original answer, not a new fill.
-        orders.order(id=1, action="BUY", quantity=10, symbol="AAPL", price=150.25)
+        orders.order(id=1, action="BUY", quantity=10, symbol="AAPL", price=1000)
         orders.wait(lambda fs: sum('"id":1,' in f for f in fs) == 2, 10, "a repeat")
         repeat = [json.loads(f) for f in orders.frames if '"id":1,' in f][1]
         self.assertEqual(repeat["execution_id"], a1["execution_id"])
@@ -107,7 +107,7 @@ class EdgeTest(NodeTest):
         self.assertIsInstance(nd["headline"], str)
 
         order = gateway_bytes({"type": 4, "data": {
-            "order_id": "g-1", "symbol": "AAPL", "side": "BUY", "price": 150,
+            "order_id": "g-1", "symbol": "AAPL", "side": "BUY", "price": 1000,
             "quantity": 7, "timestamp": time.time()}})
         oms.send(order[:3])
         time.sleep(0.05)

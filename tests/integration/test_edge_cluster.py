@@ -35,8 +35,9 @@ class EdgeClusterTest(ClusterTest):
         answer = {}
 
         def filled():
+            # A BUY limit far above AAPL's ~175: marketable (never a fill above it).
             orders.order(id=len(answer) + 1, action="BUY", quantity=1, symbol="AAPL",
-                         price=1)
+                         price=1000)
             a = orders.answer(len(answer) + 1, timeout=10)
             answer[a["id"]] = a
             return a["status"] == "FILLED"

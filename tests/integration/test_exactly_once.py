@@ -62,11 +62,13 @@ def records(path):
 
 
 def positions_of(trades, up_to_sequence=None):
-    """Net quantity per symbol (non-zero only) of the strategy account's fills,
-    optionally only those with journal sequence <= up_to_sequence."""
+    """Net quantity per symbol (non-zero only) of the strategy account's
+    executions (FILLED and PARTIAL lines, each its own quantity), optionally only
+    those with journal sequence <= up_to_sequence."""
     net = {}
     for t in trades:
-        if t.get("status") != "FILLED" or t.get("account", "strategy") != "strategy":
+        if (t.get("status") not in ("FILLED", "PARTIAL")
+                or t.get("account", "strategy") != "strategy"):
             continue
         if up_to_sequence is not None and t.get("sequence", 0) > up_to_sequence:
             continue
