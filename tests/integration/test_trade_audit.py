@@ -97,6 +97,55 @@ class TradeAuditTest(unittest.TestCase):
 
     # -- clean logs ---------------------------------------------------------------
 
+    def partial_lines(self, oid, symbol, side, quantities, leaves=0, start_seq=10):
+        """An order's executions over several price levels: PARTIAL lines, the
+        last FILLED (or PARTIAL with leaves_quantity when the rest was cancelled)."""
+        total = sum(quantities) + leaves
+        lines, done = [], 0
+        for i, q in enumerate(quantities):
+            done += q
+            last = i == len(quantities) - 1
+            status = "FILLED" if last and not leaves else "PARTIAL"
+            extra = {"order_quantity": total, "filled_quantity": done}
+            if last and leaves:
+                extra["leaves_quantity"] = leaves
+            line = outcome(oid, symbol, side, status=status, quantity=q,
+                           exec_id=f"e-{oid}-{i}", seq=start_seq + i, **extra)
+            line["execution_price"] = 100.01 + i / 100
+            lines.append(line)
+        return lines
+
+    def test_an_order_over_several_levels_is_one_outcome_and_its_executions_count(self):
+        orders = CLEAN_ORDERS + [order("c-1", "MSFT", "BUY", quantity=30),
+                                 order("c-2", "AAPL", "SELL", quantity=50)]
+        trades = (CLEAN_TRADES + self.partial_lines("c-1", "MSFT", "BUY", [10, 20])
+                  + self.partial_lines("c-2", "AAPL", "SELL", [15, 5], leaves=30,
+                                       start_seq=20))
+        r = self.run_audit(orders, trades, oms=None, strategy=None)
+        self.assertTrue(r.ok, r.problems)
+        self.assertEqual((r.fills, r.partials), (8, 3))
+        self.assertEqual(r.positions, {"AAPL": -10, "MSFT": 20})  # +10-10+10-20, -10+30
+
+    def test_executions_without_a_final_line_fail(self):
+        orders = CLEAN_ORDERS + [order("c-1", "MSFT", "BUY", quantity=30)]
+        lines = self.partial_lines("c-1", "MSFT", "BUY", [10, 20])
+        r = self.run_audit(orders, CLEAN_TRADES + lines[:1], oms=None, strategy=None)
+        self.assert_fails(r, "missing outcome")
+
+    def test_a_final_line_after_the_final_line_fails(self):
+        orders = CLEAN_ORDERS + [order("c-1", "MSFT", "BUY", quantity=30)]
+        lines = self.partial_lines("c-1", "MSFT", "BUY", [10, 20])
+        again = dict(lines[-1], execution_id="e-again", sequence=99)
+        r = self.run_audit(orders, CLEAN_TRADES + lines + [again], oms=None, strategy=None)
+        self.assert_fails(r, "filled twice")
+
+    def test_executions_that_do_not_add_up_fail(self):
+        orders = CLEAN_ORDERS + [order("c-1", "MSFT", "BUY", quantity=30)]
+        lines = self.partial_lines("c-1", "MSFT", "BUY", [10, 20])
+        lines[0]["quantity"] = 5  # 25 executed, the FILLED line says the order's 30
+        r = self.run_audit(orders, CLEAN_TRADES + lines, oms=None, strategy=None)
+        self.assert_fails(r, "executions do not add up")
+
     def test_clean_logs_pass(self):
         r = self.run_audit()
         self.assertTrue(r.ok, r.problems)
