@@ -111,12 +111,16 @@ void emit(self_ptr self) {
 }
 
 // The one place where a replayed row becomes a tick (the reader plays only traded
-// symbols). The row's depth (levels 2..5 in r.bids / r.asks) stops here until the
-// quote carries levels: copy it into the tick then.
+// symbols), with the row's depth: levels 2..5 of r.bids / r.asks.
 void collect_row(price_feed_state& st, const price_record& r) {
+  static_assert(max_replay_levels == book_levels);
   tick t;
   t.symbol = r.symbol;
   t.top = r.top();
+  for (std::size_t i = 1; i < r.bid_levels; ++i)
+    t.depth.bids[i - 1] = level{r.bids[i].price, r.bids[i].size};
+  for (std::size_t i = 1; i < r.ask_levels; ++i)
+    t.depth.asks[i - 1] = level{r.asks[i].price, r.asks[i].size};
   t.feed_incarnation = st.incarnation;
   t.sequence = ++st.sequence;
   t.created_ns = mono_ns();

@@ -789,6 +789,11 @@ TEST(message_json, execution_report_log_line_is_the_json_dump_byte_for_byte) {
   with([](execution_report& x) { x.symbol = "caf\xc3\xa9"; });     // UTF-8
   with([](execution_report& x) { x.symbol = "bad\xff"; });          // not UTF-8
   with([](execution_report& x) { x.reason = "tab\there"; });
+  with([](execution_report& x) { x.fee = 0.125; });
+  with([](execution_report& x) {
+    x.status = exec_status::filled; // completes the order: no leaves_quantity
+    x.leaves_quantity = 0;
+  });
   for (auto& x : reports)
     EXPECT_EQ(to_log_line(x),
               json(x).dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
