@@ -24,7 +24,7 @@ execution_engine::execution_engine(std::vector<std::string> symbols,
   : answered_(dedup_window),
     max_quantity_(max_quantity),
     slippage_rng_(costs_.slippage_seed),
-    clock_([] { return mono_ns(); }),
+    clock_([](const order&) { return mono_ns(); }),
     log_(trades_log),
     metrics_(metrics),
     sync_(sync),
@@ -47,7 +47,7 @@ void execution_engine::set_fill_costs(const fill_costs& costs) {
 }
 
 void execution_engine::set_clock(time_source clock) {
-  clock_ = clock ? std::move(clock) : time_source{[] { return mono_ns(); }};
+  clock_ = clock ? std::move(clock) : time_source{[](const order&) { return mono_ns(); }};
 }
 
 namespace {
@@ -212,7 +212,7 @@ std::string execution_engine::risk_reason(const order& x, const book_entry& book
     if (times.ring.empty())
       times.ring.assign(static_cast<std::size_t>(risk_.max_orders_per_s),
                         std::numeric_limits<nanos_t>::min());
-    auto now = clock_();
+    auto now = clock_(x);
     // The oldest of the last max_orders_per_s admissions: within a second of
     // now, one more would make max_orders_per_s + 1 in that second.
     auto oldest = times.ring[times.next];

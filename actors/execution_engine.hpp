@@ -69,9 +69,15 @@ struct fill_costs {
   double fee_per_share = 0;
 };
 
-/// The engine's notion of now (ns) for time-dependent limits: the order rate.
-/// CLOCK_MONOTONIC by default; a deterministic backtest hands in its event clock.
-using time_source = std::function<nanos_t()>;
+/// The engine's notion of now (ns) when it decides `order`, for time-dependent
+/// limits (the order rate). CLOCK_MONOTONIC by default; a deterministic backtest
+/// hands in event time (event_time_source: the order's event_ns).
+using time_source = std::function<nanos_t(const order&)>;
+
+/// A backtest's clock: the event time of the market event the order answers.
+inline nanos_t event_time_of(const order& x) {
+  return x.event_ns;
+}
 
 class execution_engine {
 public:

@@ -290,7 +290,14 @@ std::shared_ptr<execution_engine> open_oms_engine(const oms_settings& cfg,
   costs.slippage_seed = static_cast<std::uint64_t>(cfg.slippage_seed);
   costs.fee_per_share = cfg.fee_per_share;
   engine->set_fill_costs(costs);
-  engine->set_clock(cfg.clock);
+  // One time source: given, else event time in a backtest (deterministic, the
+  // same on every run), else the host's monotonic clock.
+  if (cfg.clock)
+    engine->set_clock(cfg.clock);
+  else if (cfg.backtest)
+    engine->set_clock(event_time_of);
+  else
+    engine->set_clock({});
   // Before the first order: the answered ids, positions and sequence of every
   // earlier run.
   auto started = mono_ns();

@@ -26,6 +26,7 @@ namespace trading {
 
 class append_log;
 class execution_engine;
+struct order;
 
 struct oms_settings {
   /// shm: read the price from the segment when an order arrives (same host);
@@ -54,9 +55,13 @@ struct oms_settings {
   /// The JSON report written at the end of the run ("" = none); the table is
   /// printed either way.
   std::string report;
-  /// The clock of the order-rate limit (empty: CLOCK_MONOTONIC). Not a config
-  /// key: a deterministic backtest sets it to its event clock.
-  std::function<nanos_t()> clock;
+  /// The clock of the order-rate limit (empty: CLOCK_MONOTONIC, or with
+  /// `backtest` the order's event time). Not a config key: a hook for tests and
+  /// other drivers.
+  std::function<nanos_t(const order&)> clock;
+
+  // Filled by the node from other sections:
+  bool backtest = false; // node.backtest: time is event time
 
   // Filled by the node from other sections:
   std::vector<std::string> instruments;    // instruments

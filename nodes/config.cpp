@@ -466,7 +466,7 @@ void fill_derived(node_config& cfg) {
   cfg.news_feed.instruments = symbols;
   cfg.news_feed.speed = cfg.price_feed.speed;
   cfg.price_feed.backtest = cfg.news_feed.backtest = cfg.strategy.backtest
-    = cfg.node.backtest;
+    = cfg.oms.backtest = cfg.node.backtest;
 }
 
 } // namespace

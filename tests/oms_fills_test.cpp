@@ -75,7 +75,7 @@ protected:
     log = std::make_unique<append_log>(log_path);
     engine = std::make_unique<execution_engine>(std::vector<std::string>{"AAPL", "MSFT"},
                                                 100'000, 1000, 0x77, *log, metrics);
-    engine->set_clock([this] { return now_ns; });
+    engine->set_clock([this](const order&) { return now_ns; });
     engine->recover();
   }
 
@@ -309,6 +309,28 @@ TEST_F(fills_test, max_orders_per_s_uses_the_engines_clock_not_the_wall) {
   now_ns += 800'000'000; // exactly one second after the first: it has left the window
   EXPECT_EQ(engine->execute(make_order("o-4", side::buy, 1, 0)).status, exec_status::filled);
   EXPECT_EQ(metrics.risk_rejects.get(), 1u);
+}
+
+TEST_F(fills_test, in_a_backtest_the_order_rate_is_counted_in_event_time) {
+  risk_limits limits;
+  limits.max_orders_per_s = 2;
+  engine->set_risk_limits(limits);
+  engine->set_clock(event_time_of);
+  quote_levels();
+  auto at = [](order o, nanos_t event_ns) {
+    o.event_ns = event_ns;
+    return o;
+  };
+  // Three orders in one event-time second, however fast the host sends them.
+  EXPECT_EQ(engine->execute(at(make_order("o-1", side::buy, 1, 0), 5'000'000'000)).status,
+            exec_status::filled);
+  EXPECT_EQ(engine->execute(at(make_order("o-2", side::buy, 1, 0), 5'400'000'000)).status,
+            exec_status::filled);
+  EXPECT_EQ(engine->execute(at(make_order("o-3", side::buy, 1, 0), 5'900'000'000)).status,
+            exec_status::rejected);
+  // A second of event time later (no wall time at all in between): admitted.
+  EXPECT_EQ(engine->execute(at(make_order("o-4", side::buy, 1, 0), 6'000'000'000)).status,
+            exec_status::filled);
 }
 
 TEST_F(fills_test, price_band_rejects_a_limit_too_far_from_the_last_price) {
