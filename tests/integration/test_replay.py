@@ -60,6 +60,7 @@ class ReplayTest(NodeTest):
         # One outcome per order, in the order sent.
         self.assertEqual([o["order_id"] for o in orders1],
                          [t["order_id"] for t in trades1])
+        return trades1
 
     def test_backtest_gives_the_same_orders_and_fills_twice(self):
         self.assert_same_twice()
@@ -81,6 +82,12 @@ class ReplayTest(NodeTest):
         self.assertIn(f"{fills} executions of 3 symbols", run.stdout)
         with open(png, "rb") as f:
             self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+
+    def test_backtest_with_rate_limit_and_slippage_gives_the_same_lines_twice(self):
+        # Both depend on time or chance: event time and a seed keep them repeatable.
+        trades = self.assert_same_twice("oms.risk.max_orders_per_s=1", "oms.slippage_bps=5")
+        self.assertIn("risk limit oms.risk.max_orders_per_s (1) exceeded",
+                      [t.get("reason") for t in trades], "the limit never applied")
 
     def test_backtest_refuses_a_nonempty_trades_log(self):
         with open(self.trades, "w") as f:
