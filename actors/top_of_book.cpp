@@ -65,6 +65,8 @@ void track_sequence(top_of_book_state& st, const tick& t) {
   st.last_sequence = t.sequence;
 }
 
+// Writes the tick's slot; the change counter moves at publish() (per tick, or
+// once per tick_batch so that the strategy sees the whole batch in one pass).
 void apply(self_ptr self, tick t, nanos_t received_ns) {
   auto& st = self->state;
   st.metrics->ticks_in.add();
@@ -90,7 +92,7 @@ void apply(self_ptr self, tick t, nanos_t received_ns) {
     e.tick_created_ns = t.created_ns;
     e.book_received_ns = received_ns;
     e.written_ns = mono_ns();
-    st.segment->write(slot->second, e, t.depth);
+    st.segment->stage(slot->second, e, t.depth);
     st.metrics->shm_writes.add();
   }
   if (st.subscribers.size() > 0)
@@ -133,11 +135,15 @@ top_of_book(self_ptr self, const top_of_book_settings& cfg,
     [self](caf::down_msg& msg) { self->state.subscribers.remove(msg); });
   heartbeat(self);
   return {
-    [self](tick& t) { apply(self, std::move(t), mono_ns()); },
+    [self](tick& t) {
+      apply(self, std::move(t), mono_ns());
+      self->state.segment->publish();
+    },
     [self](tick_batch& batch) {
       auto now = mono_ns();
       for (auto& t : batch.ticks)
         apply(self, std::move(t), now);
+      self->state.segment->publish();
     },
     [self](subscribe_atom, quote_sink_actor& who) {
       self->state.subscribers.add(self, who);

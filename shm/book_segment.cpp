@@ -547,6 +547,12 @@ int segment_writer::slot_of(std::string_view symbol) const {
 
 void segment_writer::write(std::uint32_t slot, const slot_entry& entry,
                            const book_depth& depth) {
+  stage(slot, entry, depth);
+  publish();
+}
+
+void segment_writer::stage(std::uint32_t slot, const slot_entry& entry,
+                           const book_depth& depth) {
   if (slot >= symbols_.size())
     throw std::out_of_range(seg(name_) + ": slot " + std::to_string(slot)
                             + " out of range (slot count "
@@ -558,6 +564,13 @@ void segment_writer::write(std::uint32_t slot, const slot_entry& entry,
   std::uint64_t tail[depth_words];
   std::memcpy(tail, &depth, sizeof tail);
   slots_[slot].lock.store(e, slots_[slot].depth, tail, depth_words);
+  staged_ = true;
+}
+
+void segment_writer::publish() {
+  if (!staged_)
+    return;
+  staged_ = false;
   // (1) seq_cst RMW then (2) seq_cst load of waiters: paired with the reader's
   // (3) and (4) in wait_for_change, one of us sees the other's store. On x86
   // this costs what a release RMW costs (a locked add and a plain load).

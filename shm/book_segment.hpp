@@ -13,7 +13,7 @@
 //   |  heartbeat_ns              |     writer, on a timer
 //   |  (64) waiters              |     readers about to sleep on the futex
 //   +----------------------------+  256
-//   |  change_counter            |     writer, after every slot write
+//   |  change_counter            |     writer, after every slot write (batch)
 //   +----------------------------+  384
 //   |  slot 0: top of book       |     one 256-byte slot per symbol:
 //   +----------------------------+  512
@@ -123,7 +123,10 @@
 //   segment_error naming the segment. Readers never see a half-built segment.
 // - Each slot is a single-writer seqlock (seqlock.hpp). After every slot write
 //   the writer bumps change_counter (release), so a reader can poll one word to
-//   learn that something changed. A published slot never has written_ns == 0
+//   learn that something changed; a batch of writes (stage() each, then
+//   publish()) bumps it once after its last slot, so a reader that wakes on the
+//   counter sees the whole batch in one pass (the strategy then orders every
+//   symbol the batch moved in one message). A published slot never has written_ns == 0
 //   (write() stores 1 instead), so a slot zeroed by a truncation reads as "no
 //   data", never as prices of 0.
 // - Waiting without spinning (version 2): a reader that wants to sleep until
@@ -349,6 +352,14 @@ public:
   void write(std::uint32_t slot, const slot_entry& entry,
              const book_depth& depth = {});
 
+  // A batch: stage() writes a slot like write() without the bump (readers that
+  // look at the slot see it at once, readers that wait on the change counter
+  // do not yet); publish() then bumps the counter once (and wakes sleepers)
+  // if anything was staged since the last bump. write() = stage + publish.
+  void stage(std::uint32_t slot, const slot_entry& entry,
+             const book_depth& depth = {});
+  void publish();
+
   // Per heartbeat: checks health(); if healthy stores `now_ns` as the
   // heartbeat, otherwise stores 0 (readers then see the writer as stopped).
   // Returns the health.
@@ -388,6 +399,7 @@ private:
   std::uint64_t ino_ = 0;
   std::uint64_t incarnation_ = 0;
   std::uint64_t wakes_sent_ = 0;
+  bool staged_ = false; // slots written since the last bump
   bool replaced_stale_ = false;
 };
 

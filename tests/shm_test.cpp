@@ -570,6 +570,24 @@ TEST(BookSegmentTest, WriterCreatesOwnerOnlySegmentThatReaderSees) {
     EXPECT_EQ(got.feed_sequence, 100 + n);
   }
 
+  // A batch: staged slots are readable at once, the counter moves once, at
+  // publish; a publish with nothing staged moves nothing.
+  const auto c1 = reader.change_counter();
+  writer.stage(0, make_entry(201));
+  writer.stage(1, make_entry(202));
+  EXPECT_EQ(reader.change_counter(), c1);
+  slot_entry staged;
+  reader.read(0, staged);
+  EXPECT_EQ(staged.feed_sequence, 201u);
+  writer.publish();
+  EXPECT_EQ(reader.change_counter(), c1 + 1);
+  writer.publish();
+  EXPECT_EQ(reader.change_counter(), c1 + 1);
+  reader.read(1, staged);
+  EXPECT_TRUE(entry_consistent(staged, "MSFT"));
+  EXPECT_EQ(staged.feed_sequence, 202u);
+  EXPECT_THROW(writer.stage(4, dummy), std::out_of_range);
+
   // Heartbeat visible.
   const auto now = monotonic_now_ns();
   writer.heartbeat(now);

@@ -100,6 +100,26 @@ TEST_F(FutexWaitTest, SleepingReaderIsWokenByWrite) {
   EXPECT_EQ(writer.waiting_readers(), 0u); // it took its announcement back
 }
 
+// A batch wakes a sleeping reader once, at publish, not at each staged slot.
+TEST_F(FutexWaitTest, SleepingReaderIsWokenOnceByABatchAtItsPublish) {
+  const auto seen = reader->change_counter();
+  wait_result result{wait_outcome::timed_out, 0};
+  std::thread waiter{[&] { result = reader->wait_for_change(seen, 0, never); }};
+  ASSERT_TRUE(eventually([&] { return writer.waiting_readers() == 1; }));
+  writer.stage(0, entry_with(1));
+  writer.stage(0, entry_with(2));
+  EXPECT_EQ(writer.wakes_sent(), 0u); // staged: no wake, the counter unchanged
+  EXPECT_EQ(writer.change_counter(), seen);
+  writer.publish();
+  waiter.join();
+  EXPECT_EQ(result.outcome, wait_outcome::changed);
+  EXPECT_EQ(result.counter, seen + 1);
+  EXPECT_EQ(writer.wakes_sent(), 1u);
+  slot_entry got{};
+  reader->read(0, got);
+  EXPECT_EQ(got.feed_sequence, 2u);
+}
+
 TEST_F(FutexWaitTest, QuietSegmentEndsTheWaitAtItsBound) {
   const auto seen = reader->change_counter();
   const auto start = monotonic_now_ns();
