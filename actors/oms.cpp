@@ -35,6 +35,15 @@ using oms_actor = order_entry_actor::extend_with<quote_sink_actor>::extend<
 /// The most orders answered by one group commit (bounds an answer's wait).
 constexpr std::size_t max_batch = 256;
 
+/// One answer owed: to a single order, or to an order_batch of `orders` orders
+/// (one message back with all their reports).
+struct owed_answer {
+  caf::typed_response_promise<execution_report> one;
+  caf::typed_response_promise<execution_report_batch> many;
+  std::size_t orders = 1;
+  bool batch = false;
+};
+
 struct oms_state {
   static inline const char* name = "oms";
 
@@ -51,8 +60,9 @@ struct oms_state {
   caf::strong_actor_ptr book; // the only sender of quotes it takes
   std::vector<std::string> instruments;
   std::string report_path; // oms.report
-  // Group commit: the answers owed for the orders in the engine's batch.
-  std::vector<caf::typed_response_promise<execution_report>> owed;
+  // Group commit: the answers owed for the orders in the engine's batch, in
+  // submission order.
+  std::vector<owed_answer> owed;
   bool commit_sent = false; // a commit message is on its way to us
   bool sync_timer = false;  // fsync interval: a timer will fdatasync
 };
@@ -139,15 +149,33 @@ void report_run(oms_state& st) {
   std::cout << "oms report:\n" << report_table(report) << std::flush;
 }
 
+// An order received at `received_ns`: its latency recorded, decided against
+// the book as it is now; its answer comes from the next commit.
+void take_order(oms_state& st, const order& x, nanos_t received_ns) {
+  record_latency(*st.metrics, x, received_ns);
+  if (!st.shm_name.empty())
+    refresh_book(st, x.symbol);
+  st.engine->submit(x); // rejects bad input, never throws on it
+}
+
 // Journals the batch with one write, then answers every order in it.
 void commit(self_ptr self) {
   auto& st = self->state;
-  if (st.engine->pending() == 0)
-    return;
+  if (st.owed.empty() && st.engine->pending() == 0)
+    return; // (an empty order_batch is owed an empty answer: no early return)
   auto now = mono_ns();
   auto& reports = st.engine->commit(now);
-  for (std::size_t i = 0; i < reports.size(); ++i)
-    st.owed[i].deliver(reports[i]);
+  auto next = reports.begin();
+  for (auto& answer : st.owed) {
+    if (!answer.batch) {
+      answer.one.deliver(*next++);
+      continue;
+    }
+    execution_report_batch out;
+    out.reports.assign(next, next + static_cast<std::ptrdiff_t>(answer.orders));
+    next += static_cast<std::ptrdiff_t>(answer.orders);
+    answer.many.deliver(std::move(out));
+  }
   st.owed.clear();
   if (st.engine->sync_pending() && !st.sync_timer) {
     st.sync_timer = true;
@@ -188,12 +216,27 @@ oms_actor::behavior_type oms(self_ptr self, const oms_settings& cfg,
   return {
     [self](const order& x) {
       auto& st = self->state;
-      record_latency(*st.metrics, x, mono_ns());
-      if (!st.shm_name.empty())
-        refresh_book(st, x.symbol);
-      st.engine->submit(x); // rejects bad input, never throws on it
-      st.owed.push_back(self->make_response_promise<execution_report>());
-      auto promise = st.owed.back();
+      take_order(st, x, mono_ns());
+      owed_answer answer;
+      answer.one = self->make_response_promise<execution_report>();
+      auto promise = answer.one;
+      st.owed.push_back(std::move(answer));
+      commit_when_in_hand(self);
+      return promise;
+    },
+    // A strategy pass's orders arrive together: all are received now (none
+    // waits behind another's journal write) and committed with one write.
+    [self](const order_batch& xs) {
+      auto& st = self->state;
+      auto now = mono_ns();
+      for (auto& x : xs.orders)
+        take_order(st, x, now);
+      owed_answer answer;
+      answer.many = self->make_response_promise<execution_report_batch>();
+      answer.orders = xs.orders.size();
+      answer.batch = true;
+      auto promise = answer.many;
+      st.owed.push_back(std::move(answer));
       commit_when_in_hand(self);
       return promise;
     },

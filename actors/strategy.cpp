@@ -107,7 +107,9 @@ public:
       books_.emplace_back(s, static_cast<std::size_t>(cfg_.long_window));
       books_.back().index = books_.size() - 1;
     }
-    sent_.reserve(books_.size()); // at most one order per symbol is pending
+    // At most one order per symbol is pending (a resend is the same order).
+    outbox_.reserve(books_.size());
+    sent_.reserve(books_.size());
     threshold_rule_ = cfg_.kind == "threshold";
     char prefix[24];
     std::snprintf(prefix, sizeof prefix, "%016" PRIx64 "-", new_incarnation_id());
@@ -139,15 +141,19 @@ public:
     while (!done_) {
       if (shm_mode)
         poll_book();
+      send_outbox();
       log_sent_orders();
       if (futex_mode_ && reader_ && !stale_)
         sleep_on_segment();
       else if (mailbox().empty() && wait.count() > 0)
         await_data(std::chrono::high_resolution_clock::now() + wait);
-      while (!mailbox().empty() && !done_)
+      while (!mailbox().empty() && !done_) {
         receive_one();
+        send_outbox();
+      }
       log_sent_orders();
       housekeeping();
+      send_outbox();
     }
     log_sent_orders();
     guard_.flush();
@@ -226,6 +232,11 @@ private:
       [this](const execution_report& r) {
         if (guard_.from_ok(this, oms_ptr(), "execution report"))
           on_report(r);
+      },
+      [this](const execution_report_batch& batch) {
+        if (guard_.from_ok(this, oms_ptr(), "execution report"))
+          for (auto& r : batch.reports)
+            on_report(r);
       },
       [this](account_positions& p) {
         if (guard_.from_ok(this, oms_ptr(), "positions"))
@@ -560,13 +571,30 @@ private:
     o.book_received_ns = e.book_received_ns;
     o.strategy_seen_ns = e.seen_ns;
     o.event_ns = e.event_ns;
-    send(oms_, o);
     metrics_.orders_sent.add();
     record_event(sb, shm::event_kind::order, o.limit_price, o.dir, o.quantity, e.seen_ns);
     sb.pending_sent_ns = decision_now();
     sb.pending_number = order_count_;
     sb.pending = o;
-    sent_.push_back(std::move(o));
+    outbox_.push_back(std::move(o));
+  }
+
+  // The orders decided since the last send, as one message: a single order as
+  // itself, several (one price pass can make every symbol order) as one
+  // order_batch, which the OMS receives at once and journals with one write.
+  // Without an OMS (lost since) they stay pending and go at the next link.
+  void send_outbox() {
+    if (outbox_.empty())
+      return;
+    if (oms_) {
+      if (outbox_.size() == 1)
+        send(oms_, outbox_.front());
+      else
+        send(oms_, order_batch{outbox_});
+    }
+    for (auto& o : outbox_)
+      sent_.push_back(std::move(o));
+    outbox_.clear();
   }
 
   // -- live view (read by the node's counters publisher; stores only) ----------
@@ -592,9 +620,8 @@ private:
     auto o = *sb.pending;
     o.resend = true;
     metrics_.resent.add(); // before the send: whoever gets it may read the count
-    send(oms_, o);
     sb.pending_sent_ns = now;
-    sent_.push_back(std::move(o));
+    outbox_.push_back(std::move(o));
   }
 
   // The orders log is written once a round's orders are all sent: one price
@@ -724,7 +751,8 @@ private:
   std::string order_prefix_;
   std::uint64_t order_count_ = 0;
   std::uint64_t adopted_sequence_ = 0; // journal sequence of the adopted positions
-  std::vector<order> sent_; // sent this round, not yet in the orders log
+  std::vector<order> outbox_; // decided, not yet sent (send_outbox)
+  std::vector<order> sent_;   // sent this round, not yet in the orders log
   nanos_t next_housekeeping_ns_ = 0;
   bool draining_ = false;
   nanos_t drain_deadline_ns_ = 0;

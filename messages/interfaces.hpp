@@ -7,6 +7,7 @@
 //   quote stream:      (subscribe, quote_sink) ; then tick / tick_batch to the sink
 //   sentiment stream:  (subscribe, sentiment_sink) ; then news to the sink
 //   order entry:       order -> execution_report;
+//                      order_batch -> execution_report_batch;
 //                      (positions, account) -> account_positions
 //   entry (per node):  hello, and one typed lookup per interface
 //
@@ -43,10 +44,12 @@ using sentiment_stream_actor
 
 // -- services -------------------------------------------------------------------
 
-/// Executes an order; the report is in the trades log when it is sent. An
-/// account's positions, for a client to reconcile with after it (re)connects.
+/// Executes an order (or a strategy pass's orders, together); the report is in
+/// the trades log when it is sent. An account's positions, for a client to
+/// reconcile with after it (re)connects.
 using order_entry_actor
   = caf::typed_actor<caf::replies_to<order>::with<execution_report>,
+                     caf::replies_to<order_batch>::with<execution_report_batch>,
                      caf::replies_to<positions_atom, std::string>::with<
                        account_positions>>;
 

@@ -47,6 +47,19 @@ typename Inspector::result_type inspect(Inspector& f, order& x) {
            x.book_received_ns, x.strategy_seen_ns, x.event_ns, x.resend);
 }
 
+/// The orders one strategy pass decided (a sentiment flip orders every symbol at
+/// once): one message, so the OMS receives them together and journals them with
+/// one write, instead of the later ones waiting behind the first one's commit.
+/// Answered with one execution_report_batch, a report per order in this order.
+struct order_batch {
+  std::vector<order> orders;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, order_batch& x) {
+  return f(caf::meta::type_name("order_batch"), x.orders);
+}
+
 /// FILLED: this line completes the order; PARTIAL: an execution that does not
 /// (more lines follow, or, with leaves_quantity, the rest was cancelled:
 /// immediate-or-cancel); REJECTED: nothing executed.
@@ -112,6 +125,17 @@ typename Inspector::result_type inspect(Inspector& f, execution_report& x) {
            x.order_price,
            x.execution_price, x.status, x.reason, x.timestamp_ns, x.sequence,
            x.repeat);
+}
+
+/// The answer to an order_batch: each order's report (its last line), in the
+/// batch's order.
+struct execution_report_batch {
+  std::vector<execution_report> reports;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, execution_report_batch& x) {
+  return f(caf::meta::type_name("execution_report_batch"), x.reports);
 }
 
 /// One symbol's position at the OMS: average-cost, with the P&L it realized.

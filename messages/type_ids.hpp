@@ -28,6 +28,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(trading, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(trading, (trading::sentiment_stream_actor))
   CAF_ADD_TYPE_ID(trading, (trading::order_entry_actor))
   CAF_ADD_TYPE_ID(trading, (trading::backtest_clock_actor))
+  CAF_ADD_TYPE_ID(trading, (trading::order_batch))
+  CAF_ADD_TYPE_ID(trading, (trading::execution_report_batch))
 
 CAF_END_TYPE_ID_BLOCK(trading)
 

@@ -194,6 +194,25 @@ struct samples<execution_report> {
   }
 };
 
+// A strategy pass's orders and their answers travel as one message each.
+template <>
+struct samples<order_batch> {
+  static std::vector<order_batch> get() {
+    order_batch pass;
+    pass.orders = samples<order>::get();
+    pass.orders[1].order_id += "-2";
+    return {pass, order_batch{}};
+  }
+};
+
+template <>
+struct samples<execution_report_batch> {
+  static std::vector<execution_report_batch> get() {
+    return {execution_report_batch{samples<execution_report>::get()},
+            execution_report_batch{}};
+  }
+};
+
 template <>
 struct samples<position> {
   static std::vector<position> get() {
@@ -296,6 +315,22 @@ void expect_same(const execution_report& a, const execution_report& b) {
   EXPECT_EQ(a.leaves_quantity, b.leaves_quantity);
 }
 
+void expect_same(const order_batch& a, const order_batch& b) {
+  ASSERT_EQ(a.orders.size(), b.orders.size());
+  for (std::size_t i = 0; i < a.orders.size(); ++i) {
+    SCOPED_TRACE("order " + std::to_string(i));
+    expect_same(a.orders[i], b.orders[i]);
+  }
+}
+
+void expect_same(const execution_report_batch& a, const execution_report_batch& b) {
+  ASSERT_EQ(a.reports.size(), b.reports.size());
+  for (std::size_t i = 0; i < a.reports.size(); ++i) {
+    SCOPED_TRACE("report " + std::to_string(i));
+    expect_same(a.reports[i], b.reports[i]);
+  }
+}
+
 void expect_same(const position& a, const position& b) {
   EXPECT_EQ(a.symbol, b.symbol);
   EXPECT_EQ(a.quantity, b.quantity);
@@ -333,6 +368,8 @@ caf::behavior echo(caf::event_based_actor* self) {
     [](const news& x) { return x; },
     [](const order& x) { return x; },
     [](const execution_report& x) { return x; },
+    [](const order_batch& x) { return x; },
+    [](const execution_report_batch& x) { return x; },
     [](const position& x) { return x; },
     [](const std::vector<position>& x) { return x; },
     [](const order_entry_actor& x) { return x; },
@@ -478,8 +515,9 @@ class message_types : public ::testing::Test {};
 
 /// Every struct of the type-ID block (std::vector<position> and the typed handles
 /// cross the middleman in their own tests below).
-using all_message_types = ::testing::Types<quote, tick, tick_batch, news, order,
-                                           execution_report, position>;
+using all_message_types
+  = ::testing::Types<quote, tick, tick_batch, news, order, execution_report,
+                     order_batch, execution_report_batch, position>;
 
 /// The ones with a JSON form (messages/json.hpp): what the logs hold.
 template <class T>
@@ -633,6 +671,9 @@ TEST(middleman, typed_handles_cross_and_still_reach_their_actor) {
       r.execution_price = o.limit_price;
       r.status = exec_status::filled;
       return r;
+    },
+    [](const order_batch& xs) {
+      return execution_report_batch{std::vector<execution_report>(xs.orders.size())};
     },
     [](positions_atom, const std::string& account) {
       return account_positions{account, 0, {}};

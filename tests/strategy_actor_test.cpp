@@ -1,6 +1,7 @@
-// The strategy actor, mostly in book_source = "actor" mode (one test reads a real
+// The strategy actor, mostly in book_source = "actor" mode (two tests read a real
 // shm segment with strategy.wait = futex), driven by a scoped_actor that
-// stands in for the OMS (and the book and news feed): which orders it sends,
+// stands in for the OMS (and the book and news feed): which orders it sends
+// (a pass's orders as one order_batch),
 // that it holds back while one is outstanding, how fills and rejects move its
 // position, how it drains and stops, and how it treats messages it must not obey
 // (private ones from outside its node) or does not understand.
@@ -183,6 +184,39 @@ protected:
     return std::nullopt;
   }
 
+  /// Spawns the strategy on the shm segment `shm_name` (strategy.wait futex,
+  /// AAPL and MSFT, windows 2/4), hands it `self` as its OMS and news feed and
+  /// sends positive news; true once it has attached.
+  bool start_on_segment(const std::string& shm_name) {
+    strategy_settings settings;
+    settings.book_source = "shm";
+    settings.wait = "futex";
+    settings.short_window = 2;
+    settings.long_window = 4;
+    settings.quantity = 10;
+    settings.order_timeout_ms = 600'000;
+    settings.instruments = {"AAPL", "MSFT"};
+    settings.book_shm_name = shm_name;
+    strategy = spawn_strategy(sys, settings, orders_log, metrics);
+    self->send(strategy, peer_atom::value, caf::actor_cast<sentiment_stream_actor>(self));
+    self->send(strategy, peer_atom::value, caf::actor_cast<order_entry_actor>(self));
+    send(market_news(90));
+    return sync() && eventually([&] { return metrics.attaches.get() == 1; });
+  }
+
+  /// A slot as the book writes it, at `price` (bid/ask a cent around it).
+  static shm::slot_entry slot_at(double price, std::uint64_t sequence) {
+    shm::slot_entry e{};
+    e.top.last = to_price(price);
+    e.top.bid = to_price(price - 0.01);
+    e.top.ask = to_price(price + 0.01);
+    e.top.bid_size = e.top.ask_size = 100;
+    e.feed_incarnation = 1;
+    e.feed_sequence = sequence;
+    e.tick_created_ns = e.book_received_ns = e.written_ns = mono_ns();
+    return e;
+  }
+
   /// Asks the strategy to stop; true if it replied true.
   bool stop() {
     auto replied = false;
@@ -267,6 +301,50 @@ TEST_F(strategy_test, rising_prices_with_positive_news_send_one_buy_of_the_quant
   EXPECT_GE(o->strategy_seen_ns, trigger.book_received_ns);
   EXPECT_NEAR(static_cast<double>(o->timestamp_ns), static_cast<double>(wall_ns()),
               60e9);
+}
+
+// One pass that makes every symbol order (here one tick_batch; over shm one read
+// of the segment) sends its orders as one order_batch, so the OMS receives them
+// together; the answer comes back as one execution_report_batch.
+TEST_F(strategy_test, a_pass_that_orders_every_symbol_sends_one_order_batch) {
+  start();
+  send(market_news(75));
+  send_prices("AAPL", {100, 101, 102});
+  send_prices("MSFT", {200, 201, 202});
+  ASSERT_TRUE(sync());
+  EXPECT_FALSE(order_pending()); // the windows are not full yet
+  tick_batch pass;
+  pass.ticks = {update_at("AAPL", 105), update_at("MSFT", 205)};
+  send(pass);
+  std::optional<order_batch> got;
+  self->receive([&](order_batch& xs) { got = std::move(xs); },
+                caf::after(patience) >> [] {});
+  ASSERT_TRUE(got) << "no order_batch within " << patience.count() << " s";
+  ASSERT_EQ(got->orders.size(), 2u);
+  EXPECT_EQ(got->orders[0].symbol, "AAPL");
+  EXPECT_EQ(got->orders[1].symbol, "MSFT");
+  for (auto& o : got->orders) {
+    EXPECT_EQ(o.dir, side::buy);
+    EXPECT_EQ(o.quantity, 10);
+  }
+  EXPECT_NE(got->orders[0].order_id, got->orders[1].order_id);
+  EXPECT_EQ(got->orders[0].tick_created_ns, pass.ticks[0].created_ns);
+  EXPECT_EQ(got->orders[1].tick_created_ns, pass.ticks[1].created_ns);
+  EXPECT_FALSE(order_pending()); // nothing sent on its own besides the batch
+  // Both answers in one message: both positions move.
+  send(execution_report_batch{{outcome_of(got->orders[0], exec_status::filled),
+                               outcome_of(got->orders[1], exec_status::filled)}});
+  ASSERT_TRUE(stop());
+  ASSERT_TRUE(await_termination());
+  EXPECT_EQ(metrics.orders_sent.get(), 2u);
+  EXPECT_EQ(metrics.fills.get(), 2u);
+  using held = std::pair<std::string, std::int64_t>;
+  EXPECT_EQ(metrics.final_positions,
+            (std::vector<held>{{"AAPL", 10}, {"MSFT", 10}}));
+  auto logged = logged_orders(); // the orders log has both, in the batch's order
+  ASSERT_EQ(logged.size(), 2u);
+  EXPECT_EQ(logged[0].order_id, got->orders[0].order_id);
+  EXPECT_EQ(logged[1].order_id, got->orders[1].order_id);
 }
 
 TEST_F(strategy_test, a_partial_fill_moves_the_position_by_what_executed_and_the_rest_is_sent_again) {
@@ -743,12 +821,15 @@ TEST_F(strategy_test, at_start_it_resends_the_last_order_per_symbol_of_its_order
   for (auto& o : {aapl_old, aapl_last, msft_last})
     ASSERT_EQ(orders_log.append(to_log_line(o)), "");
   start();
+  // Both resends are sent at the link, as one message.
+  std::optional<order_batch> batch;
+  self->receive([&](order_batch& xs) { batch = std::move(xs); },
+                caf::after(patience) >> [] {});
+  ASSERT_TRUE(batch) << "no resends; resent metric " << metrics.resent.get();
   std::vector<std::string> resent;
-  for (int i = 0; i < 2; ++i) {
-    auto o = next_order();
-    ASSERT_TRUE(o) << "after " << resent.size() << " resends; resent metric " << metrics.resent.get();
-    EXPECT_TRUE(o->resend);
-    resent.push_back(o->order_id);
+  for (auto& o : batch->orders) {
+    EXPECT_TRUE(o.resend);
+    resent.push_back(o.order_id);
   }
   std::sort(resent.begin(), resent.end());
   EXPECT_EQ(resent, (std::vector<std::string>{"old-2", "old-3"}));
@@ -766,36 +847,14 @@ namespace {
 TEST_F(strategy_test, in_futex_wait_mode_it_trades_on_segment_writes_and_stops) {
   const std::string shm_name = "/strategy_test_" + std::to_string(::getpid());
   shm::segment_writer writer{shm_name, {"AAPL", "MSFT"}};
-  strategy_settings settings;
-  settings.book_source = "shm";
-  settings.wait = "futex";
-  settings.short_window = 2;
-  settings.long_window = 4;
-  settings.quantity = 10;
-  settings.order_timeout_ms = 600'000;
-  settings.instruments = {"AAPL", "MSFT"};
-  settings.book_shm_name = shm_name;
-  strategy = spawn_strategy(sys, settings, orders_log, metrics);
-  self->send(strategy, peer_atom::value, caf::actor_cast<sentiment_stream_actor>(self));
-  self->send(strategy, peer_atom::value, caf::actor_cast<order_entry_actor>(self));
-  send(market_news(90));
-  ASSERT_TRUE(sync());
-  ASSERT_TRUE(eventually([&] { return metrics.attaches.get() == 1; }));
+  ASSERT_TRUE(start_on_segment(shm_name));
   std::optional<order> got;
   std::uint64_t sequence = 0;
   auto deadline = std::chrono::steady_clock::now() + patience;
   for (double price = 100; !got && std::chrono::steady_clock::now() < deadline;
        price += 0.5) {
-    shm::slot_entry e{};
-    e.top.last = to_price(price);
-    e.top.bid = to_price(price - 0.01);
-    e.top.ask = to_price(price + 0.01);
-    e.top.bid_size = e.top.ask_size = 100;
-    e.feed_incarnation = 1;
-    e.feed_sequence = ++sequence;
-    e.tick_created_ns = e.book_received_ns = e.written_ns = mono_ns();
     writer.heartbeat(mono_ns());
-    writer.write(0, e);
+    writer.write(0, slot_at(price, ++sequence));
     self->receive([&](order& o) { got = std::move(o); },
                   caf::after(std::chrono::milliseconds(5)) >> [] {});
   }
@@ -807,6 +866,38 @@ TEST_F(strategy_test, in_futex_wait_mode_it_trades_on_segment_writes_and_stops) 
   EXPECT_TRUE(stop());
   EXPECT_TRUE(await_termination());
   EXPECT_EQ(metrics.fills.get(), 1u);
+}
+
+// The book publishes a tick_batch's slots with one bump of the change counter:
+// the strategy reads them in one pass and orders both symbols in one message.
+TEST_F(strategy_test, a_batch_published_on_the_segment_is_ordered_in_one_message) {
+  const std::string shm_name = "/strategy_test_batch_" + std::to_string(::getpid());
+  shm::segment_writer writer{shm_name, {"AAPL", "MSFT"}};
+  ASSERT_TRUE(start_on_segment(shm_name));
+  std::optional<order_batch> got;
+  std::uint64_t sequence = 0;
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  for (double price = 100; !got && std::chrono::steady_clock::now() < deadline;
+       price += 0.5) {
+    writer.heartbeat(mono_ns());
+    writer.stage(0, slot_at(price, ++sequence));
+    writer.stage(1, slot_at(price + 100, ++sequence));
+    writer.publish();
+    self->receive([&](order_batch& xs) { got = std::move(xs); },
+                  [&](order& o) { ADD_FAILURE() << "a lone order for " << o.symbol; },
+                  caf::after(std::chrono::milliseconds(5)) >> [] {});
+  }
+  ASSERT_TRUE(got);
+  ASSERT_EQ(got->orders.size(), 2u);
+  EXPECT_EQ(got->orders[0].symbol, "AAPL");
+  EXPECT_EQ(got->orders[1].symbol, "MSFT");
+  // Both seen in the same pass: one strategy_seen_ns.
+  EXPECT_EQ(got->orders[0].strategy_seen_ns, got->orders[1].strategy_seen_ns);
+  send(execution_report_batch{{outcome_of(got->orders[0], exec_status::filled),
+                               outcome_of(got->orders[1], exec_status::filled)}});
+  EXPECT_TRUE(stop());
+  EXPECT_TRUE(await_termination());
+  EXPECT_EQ(metrics.fills.get(), 2u);
 }
 
 } // namespace

@@ -1,0 +1,184 @@
+// The OMS actor (the engine's own rules are in oms_engine_test and
+// oms_fills_test): a strategy pass's orders arrive as one order_batch and are
+// answered with one execution_report_batch, a report per order in the batch's
+// order, all journaled with one write; a single order is still answered alone.
+#include "actors/append_log.hpp"
+#include "actors/execution_engine.hpp"
+#include "actors/oms.hpp"
+#include "messages/atoms.hpp"
+#include "messages/interfaces.hpp"
+#include "messages/json.hpp"
+#include "messages/type_ids.hpp"
+
+#include "caf/all.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/temp_dir.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace trading {
+namespace {
+
+constexpr auto patience = std::chrono::seconds(5);
+
+class test_config : public caf::actor_system_config {
+public:
+  test_config() {
+    register_message_types(*this);
+  }
+};
+
+order buy(const std::string& id, const std::string& symbol, quantity_t quantity) {
+  order o;
+  o.order_id = id;
+  o.symbol = symbol;
+  o.dir = side::buy;
+  o.quantity = quantity;
+  o.limit_price = to_price(101);
+  return o;
+}
+
+class oms_actor_test : public ::testing::Test {
+protected:
+  oms_actor_test() : trades_path(dir.file("trades.log")), trades_log(trades_path) {
+    settings.instruments = {"AAPL", "MSFT"};
+    engine = open_oms_engine(settings, trades_log, metrics);
+    oms = spawn_oms(sys, settings, engine, metrics);
+    // `self` is its book: the OMS takes quotes only from the book it was given.
+    self->send(oms, peer_atom::value, caf::actor_cast<quote_stream_actor>(self));
+    self->receive([](subscribe_atom, const quote_sink_actor&) {},
+                  caf::after(patience) >> [] {});
+    for (auto symbol : {"AAPL", "MSFT"}) {
+      tick t;
+      t.symbol = symbol;
+      t.top.last = to_price(100);
+      t.top.bid = to_price(99.99);
+      t.top.ask = to_price(100.01);
+      t.top.bid_size = t.top.ask_size = 1000;
+      t.sequence = 1;
+      self->send(oms, t);
+    }
+  }
+
+  ~oms_actor_test() override {
+    self->send_exit(oms, caf::exit_reason::user_shutdown);
+  }
+
+  std::optional<execution_report_batch> place(const order_batch& xs) {
+    std::optional<execution_report_batch> got;
+    self->request(oms, patience, xs)
+      .receive([&](execution_report_batch& r) { got = std::move(r); },
+               [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+    return got;
+  }
+
+  std::vector<execution_report> journal() {
+    std::ifstream in{trades_path};
+    std::vector<execution_report> out;
+    for (std::string line; std::getline(in, line);)
+      out.push_back(nlohmann::json::parse(line).get<execution_report>());
+    return out;
+  }
+
+  test_support::temp_dir dir;
+  std::string trades_path;
+  append_log trades_log;
+  oms_settings settings;
+  oms_metrics metrics;
+  std::shared_ptr<execution_engine> engine;
+  test_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  caf::actor oms;
+};
+
+TEST_F(oms_actor_test, a_batch_is_answered_in_its_order_with_one_journal_write) {
+  auto writes_before = metrics.log_writes.get();
+  order_batch pass{{buy("b-1", "AAPL", 10), buy("b-2", "NOPE", 10),
+                    buy("b-3", "MSFT", 20), buy("b-1", "AAPL", 10)}};
+  auto answer = place(pass);
+  ASSERT_TRUE(answer);
+  ASSERT_EQ(answer->reports.size(), 4u);
+  auto& r = answer->reports;
+  EXPECT_EQ(r[0].order_id, "b-1");
+  EXPECT_EQ(r[0].status, exec_status::filled);
+  EXPECT_EQ(r[0].execution_price, to_price(100.01));
+  EXPECT_EQ(r[1].order_id, "b-2");
+  EXPECT_EQ(r[1].status, exec_status::rejected);
+  EXPECT_NE(r[1].reason.find("unknown symbol"), std::string::npos) << r[1].reason;
+  EXPECT_EQ(r[2].order_id, "b-3");
+  EXPECT_EQ(r[2].status, exec_status::filled);
+  EXPECT_EQ(r[2].filled_quantity, 20);
+  // The same id twice in one batch: executed once, the second is its answer again.
+  EXPECT_EQ(r[3].order_id, "b-1");
+  EXPECT_TRUE(r[3].repeat);
+  EXPECT_EQ(r[3].execution_id, r[0].execution_id);
+  EXPECT_FALSE(r[0].repeat);
+  // Three outcomes, one group commit: every line in the log before the answer.
+  EXPECT_EQ(metrics.log_writes.get() - writes_before, 1u);
+  auto lines = journal();
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].order_id, "b-1");
+  EXPECT_EQ(lines[1].order_id, "b-2");
+  EXPECT_EQ(lines[2].order_id, "b-3");
+  EXPECT_EQ(metrics.orders_in.get(), 4u);
+  EXPECT_EQ(metrics.duplicates.get(), 1u);
+}
+
+TEST_F(oms_actor_test, an_empty_batch_gets_an_empty_answer_and_writes_nothing) {
+  auto answer = place(order_batch{});
+  ASSERT_TRUE(answer);
+  EXPECT_TRUE(answer->reports.empty());
+  EXPECT_EQ(metrics.log_writes.get(), 0u);
+  EXPECT_TRUE(journal().empty());
+}
+
+TEST_F(oms_actor_test, single_orders_and_batches_answer_each_their_own) {
+  // Sent back to back, so they are likely in one group commit; each request gets
+  // its own answer either way.
+  auto lone = buy("s-1", "AAPL", 5);
+  auto one = self->request(oms, patience, lone);
+  auto two = self->request(oms, patience, order_batch{{buy("s-2", "MSFT", 5),
+                                                        buy("s-3", "AAPL", 5)}});
+  std::optional<execution_report> single;
+  one.receive([&](execution_report& r) { single = std::move(r); },
+              [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+  std::optional<execution_report_batch> batch;
+  two.receive([&](execution_report_batch& r) { batch = std::move(r); },
+              [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+  ASSERT_TRUE(single);
+  EXPECT_EQ(single->order_id, "s-1");
+  EXPECT_EQ(single->status, exec_status::filled);
+  ASSERT_TRUE(batch);
+  ASSERT_EQ(batch->reports.size(), 2u);
+  EXPECT_EQ(batch->reports[0].order_id, "s-2");
+  EXPECT_EQ(batch->reports[1].order_id, "s-3");
+  EXPECT_EQ(journal().size(), 3u);
+  // Positions as the journal has them: the OMS's answer includes every order.
+  std::optional<account_positions> held;
+  self->request(oms, patience, positions_atom::value, std::string{"strategy"})
+    .receive([&](account_positions& p) { held = std::move(p); },
+             [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+  ASSERT_TRUE(held);
+  EXPECT_EQ(held->sequence, 3u);
+  ASSERT_EQ(held->positions.size(), 2u);
+  EXPECT_EQ(held->positions[0].symbol, "AAPL");
+  EXPECT_EQ(held->positions[0].quantity, 10);
+  EXPECT_EQ(held->positions[1].symbol, "MSFT");
+  EXPECT_EQ(held->positions[1].quantity, 5);
+}
+
+} // namespace
+} // namespace trading
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
