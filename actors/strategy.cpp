@@ -675,6 +675,7 @@ private:
       stop_promise_.deliver(true);
       done_ = true;
     }
+    metrics_.checks.add(); // last: a check counted has done all of the above
   }
 
   // So many orders followed it that the OMS may have forgotten its id: a resend

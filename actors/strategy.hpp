@@ -109,6 +109,7 @@ struct strategy_metrics {
   counter attaches;        // shm segment attached (first time and after a restart)
   counter messages_in;
   counter market_events;   // ticks and news handled (what a backtest counts)
+  counter checks;          // periodic checks (timeouts, drain) completed
   guard_metrics guard;
   std::atomic<std::int32_t> sentiment{50};
   /// Age of each new price when the strategy saw it (tick creation -> seen);
