@@ -714,6 +714,25 @@ TEST(middleman, typed_handles_cross_and_still_reach_their_actor) {
 
 // -- labels -------------------------------------------------------------------------
 
+// The quote and the depth cross the wire as blocks of bytes (messages/market.hpp),
+// exactly their size; a message printed (a dropped one is logged so) still lists
+// every field.
+TEST(wire_form, quote_and_depth_are_blocks_of_their_size_and_print_field_by_field) {
+  auto x = sample_tick("AAPL", 175.1234, 7);
+  std::vector<char> top_bytes, depth_bytes;
+  caf::binary_serializer top_sink{nullptr, top_bytes};
+  ASSERT_FALSE(top_sink(x.top));
+  EXPECT_EQ(top_bytes.size(), sizeof(quote));
+  caf::binary_serializer depth_sink{nullptr, depth_bytes};
+  ASSERT_FALSE(depth_sink(x.depth));
+  EXPECT_EQ(depth_bytes.size(), sizeof(book_depth));
+  auto printed = caf::deep_to_string(x);
+  EXPECT_NE(printed.find("book_depth"), std::string::npos) << printed;
+  EXPECT_NE(printed.find(std::to_string(x.depth.asks[3].price)), std::string::npos)
+    << printed;
+  EXPECT_NE(printed.find(std::to_string(x.top.ask_size)), std::string::npos) << printed;
+}
+
 TEST(label_for, default_thresholds_are_the_seeds_60_and_40) {
   EXPECT_EQ(label_for(61), news_label::positive);
   EXPECT_EQ(label_for(60), news_label::neutral); // "above": strictly
