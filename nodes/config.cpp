@@ -86,6 +86,11 @@ std::vector<schema::key> make_keys() {
                   ACCESS(node.warmup_ms), between(0, max_ms)));
   s.push_back(key("node.cpus", "", "CPUs for this process and all its threads ([] = all)",
                   ACCESS(node.cpus), between(0, 1023)));
+  s.push_back(key("node.cpu_dma_latency_us", "us",
+                  "while the node runs, ask the kernel (/dev/cpu_dma_latency, PM QoS) "
+                  "to keep idle CPUs in states that wake within this; 0 = idle CPUs "
+                  "poll instead of halting; null = the kernel's default",
+                  ACCESS(node.cpu_dma_latency_us), between(0, 2'000'000'000)));
   s.push_back(key("node.log_level", "", "lowest level of log lines written to stderr",
                   ACCESS(node.log_level), one_of({"debug", "info", "warn", "error"})));
   s.push_back(key("node.tls.certificate", "path",

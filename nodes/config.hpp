@@ -62,6 +62,10 @@ struct node_settings {
   std::int64_t warmup_ms = 1000;
   /// CPUs this process (and every thread CAF starts) may run on; empty = all.
   std::vector<std::int64_t> cpus;
+  /// A PM QoS request held while the node runs (nodes/node.cpp): idle CPUs stay
+  /// in states that wake within this many µs (0: they poll). On a VM a halted
+  /// vCPU takes tens of µs to wake, and every middleman hop wakes threads.
+  std::optional<std::int64_t> cpu_dma_latency_us;
   /// debug | info | warn | error (parse_log_level in actors/diagnostics.hpp).
   std::string log_level = "info";
   tls_settings tls;

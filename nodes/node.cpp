@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
@@ -48,6 +50,40 @@ void apply_caf_settings(const caf_settings& c, caf::actor_system_config& sys_cfg
     sys_cfg.set("work-stealing.aggressive-steal-interval",
                 static_cast<std::int64_t>(1));
   }
+}
+
+/// node.cpu_dma_latency_us: the kernel keeps the request while the descriptor is
+/// open (until the run ends, or the process dies). Without the device or the
+/// right to write it, the node runs on, with a warning.
+class wake_latency_request {
+public:
+  explicit wake_latency_request(int fd) : fd_(fd) {
+  }
+  ~wake_latency_request() {
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+  wake_latency_request(const wake_latency_request&) = delete;
+  wake_latency_request& operator=(const wake_latency_request&) = delete;
+
+private:
+  int fd_;
+};
+
+int hold_cpu_dma_latency(const std::optional<std::int64_t>& latency_us) {
+  if (!latency_us)
+    return -1;
+  auto fd = ::open("/dev/cpu_dma_latency", O_WRONLY | O_CLOEXEC);
+  auto value = static_cast<std::int32_t>(*latency_us);
+  if (fd < 0 || ::write(fd, &value, sizeof value) != static_cast<ssize_t>(sizeof value)) {
+    log_warn(who, std::string{"node.cpu_dma_latency_us: cannot write /dev/cpu_dma_latency: "}
+                    + std::strerror(errno) + "; idle CPUs keep the kernel's default");
+    if (fd >= 0)
+      ::close(fd);
+    return -1;
+  }
+  log_info(who, "holding /dev/cpu_dma_latency at " + std::to_string(value) + " us");
+  return fd;
 }
 
 /// Restricts this thread, and so every thread CAF starts later, to `cpus`.
@@ -147,6 +183,7 @@ int run_node(const node_config& cfg, double duration_s) {
   set_log_level(level);
   block_stop_signals();
   pin_process(cfg.node.cpus);
+  wake_latency_request wake_latency{hold_cpu_dma_latency(cfg.node.cpu_dma_latency_us)};
   node_metrics metrics; // outlives the actor system: actors write into it
   std::unique_ptr<counters_publisher> counters; // reads metrics: ends before them
   std::unique_ptr<dashboard> board;             // reads counters segments only

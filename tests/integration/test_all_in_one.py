@@ -1,6 +1,7 @@
 """The all-in-one node, end to end, as a user runs it."""
 import os
 import signal
+import struct
 import unittest
 
 from harness import CONFIGS, FAST, NodeTest, wait_for
@@ -51,6 +52,28 @@ class AllInOneTest(NodeTest):
         self.assertEqual(node.stop(), 0, node.output())
         self.assertFalse(self.segment_exists())
         self.assert_logs_consistent()
+
+    def test_cpu_dma_latency_is_held_while_it_runs_and_released_after(self):
+        # node.cpu_dma_latency_us: a PM QoS request on /dev/cpu_dma_latency,
+        # which reads back the strictest request the kernel holds.
+        device = "/dev/cpu_dma_latency"
+        if not os.access(device, os.R_OK | os.W_OK):
+            self.skipTest(f"{device} is missing or not writable here (needs root)")
+
+        def held():
+            with open(device, "rb") as f:
+                return struct.unpack("i", f.read(4))[0]
+        before = held()
+        if before == 0:
+            self.skipTest(f"something else already holds {device} at 0")
+        node = self.node("aio", CONFIG,
+                         self.sets("node.cpu_dma_latency_us=0")).start()
+        wait_for(lambda: "holding /dev/cpu_dma_latency at 0 us" in node.output(), 10,
+                 "the node to take its request")
+        self.assertEqual(held(), 0)
+        self.wait_for_fills(1)
+        self.assertEqual(node.stop(), 0, node.output())
+        self.assertEqual(held(), before, "the request outlived the node")
 
     def test_stats_line_every_second(self):
         node = self.node("aio", CONFIG, self.sets()).start()
