@@ -297,7 +297,8 @@ def main():
     rates = ([100_000, 1_000_000] if args.quick
              else [100_000, 500_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000])
     cluster_rates = ([10_000, 100_000, 300_000] if args.quick
-                     else [10_000, 50_000, 100_000, 200_000, 300_000, 500_000])
+                     else [10_000, 50_000, 100_000, 200_000, 300_000, 500_000, 750_000,
+                           1_000_000])
     result = {"rows": rows,
               "throughput": {
                   "ticks_per_s_all_in_one": throughput("all_in_one", rates, 5, workdir, runs),

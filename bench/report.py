@@ -84,6 +84,23 @@ def machine():
     return {"cpu_model": model, "cores": os.cpu_count(), "kernel": platform.release()}
 
 
+def host_settings(out_dir):
+    """What bench/run held for the run (host.json): the PM QoS wake latency."""
+    path = os.path.join(out_dir, "host.json")
+    if not os.path.exists(path):
+        return {"cpu_dma_latency_us": None}
+    with open(path) as f:
+        return json.load(f)
+
+
+def machine_text(m):
+    held = m.get("cpu_dma_latency_us")
+    idle = ("idle CPUs polling (cpu_dma_latency 0)" if held == 0
+            else f"cpu_dma_latency {held} µs" if held is not None
+            else "idle CPUs as the kernel sets them")
+    return f"{m['cpu_model']}, {m['cores']} cores, kernel {m['kernel']}, {idle}"
+
+
 def load_rows(out_dir):
     rows = []
     for name in ("micro_shm.json", "micro_actor.json", "micro_oms.json"):
@@ -140,8 +157,7 @@ def fmt(ns):
 
 
 def table(doc):
-    lines = [f"machine: {doc['machine']['cpu_model']}, {doc['machine']['cores']} cores, "
-             f"kernel {doc['machine']['kernel']}; {doc['date']}",
+    lines = [f"machine: {machine_text(doc['machine'])}; {doc['date']}",
              f"{'row':34} {'count':>8} {'p50':>10} {'p90':>10} {'p99':>10} "
              f"{'p99.9':>10} {'max':>10}"]
     for r in doc["results"]:
@@ -249,8 +265,7 @@ def throughput_md(runs):
 def markdown(doc):
     """The README's tables, from the same numbers (no hand copying)."""
     m = doc["machine"]
-    out = [f"Run of {doc['date']} on {m['cpu_model']}, {m['cores']} cores, kernel "
-           f"{m['kernel']}.", "",
+    out = [f"Run of {doc['date']} on {machine_text(m)}.", "",
            "| row | count | p50 | p90 | p99 | p99.9 | max |",
            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in doc["results"]:
@@ -306,7 +321,7 @@ def main():
     names = write_cdf(out_dir, [r for r in rows if not durability(r)])
     durability_names = write_cdf(out_dir, [r for r in rows if durability(r)],
                                  "durability_cdf")
-    doc = {"machine": machine(),
+    doc = {"machine": {**machine(), **host_settings(out_dir)},
            "date": datetime.datetime.now(datetime.timezone.utc).strftime(
                "%Y-%m-%dT%H:%M:%SZ"),
            "results": [{**{k: r[k] for k in ROW_KEYS},
