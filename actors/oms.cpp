@@ -33,7 +33,7 @@ using oms_actor = order_entry_actor::extend_with<quote_sink_actor>::extend<
   caf::reacts_to<commit_atom>, caf::reacts_to<timer_atom>>;
 
 /// The most orders answered by one group commit (bounds an answer's wait).
-constexpr std::size_t max_batch = 256;
+constexpr std::size_t max_batch = max_order_batch;
 
 /// One answer owed: to a single order, or to an order_batch of `orders` orders
 /// (one message back with all their reports).
@@ -165,6 +165,25 @@ void commit(self_ptr self) {
     return; // (an empty order_batch is owed an empty answer: no early return)
   auto now = mono_ns();
   auto& reports = st.engine->commit(now);
+  std::size_t owed_orders = 0;
+  for (auto& answer : st.owed)
+    owed_orders += answer.batch ? answer.orders : 1;
+  if (owed_orders != reports.size()) {
+    // A bug, never bad input: every submit owes exactly one report. Nobody is
+    // handed another order's report; each owed answer gets an error instead.
+    log_error(oms_state::name, "commit: " + std::to_string(reports.size())
+                                 + " reports for " + std::to_string(owed_orders)
+                                 + " owed answers");
+    auto err = caf::make_error(caf::sec::runtime_error, "oms: answers out of step");
+    for (auto& answer : st.owed) {
+      if (answer.batch)
+        answer.many.deliver(err);
+      else
+        answer.one.deliver(err);
+    }
+    st.owed.clear();
+    return;
+  }
   auto next = reports.begin();
   for (auto& answer : st.owed) {
     if (!answer.batch) {
@@ -228,14 +247,25 @@ oms_actor::behavior_type oms(self_ptr self, const oms_settings& cfg,
     // waits behind another's journal write) and committed with one write.
     [self](const order_batch& xs) {
       auto& st = self->state;
+      auto promise = self->make_response_promise<execution_report_batch>();
+      if (xs.orders.size() > max_order_batch) {
+        st.book_trouble->log(log_level::warn, oms_state::name,
+                             "refused an order_batch of "
+                               + std::to_string(xs.orders.size())
+                               + " orders (at most " + std::to_string(max_order_batch)
+                               + ")",
+                             mono_ns());
+        promise.deliver(caf::make_error(caf::sec::invalid_argument,
+                                        "order_batch longer than max_order_batch"));
+        return promise;
+      }
       auto now = mono_ns();
       for (auto& x : xs.orders)
         take_order(st, x, now);
       owed_answer answer;
-      answer.many = self->make_response_promise<execution_report_batch>();
+      answer.many = promise;
       answer.orders = xs.orders.size();
       answer.batch = true;
-      auto promise = answer.many;
       st.owed.push_back(std::move(answer));
       commit_when_in_hand(self);
       return promise;

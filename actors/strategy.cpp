@@ -1,5 +1,6 @@
 #include "actors/strategy.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -586,11 +587,14 @@ private:
   void send_outbox() {
     if (outbox_.empty())
       return;
-    if (oms_) {
-      if (outbox_.size() == 1)
-        send(oms_, outbox_.front());
-      else
-        send(oms_, order_batch{outbox_});
+    if (oms_ && outbox_.size() == 1) {
+      send(oms_, outbox_.front());
+    } else if (oms_) {
+      for (std::size_t i = 0; i < outbox_.size(); i += max_order_batch) {
+        auto last = std::min(outbox_.size(), i + max_order_batch);
+        send(oms_, order_batch{{outbox_.begin() + static_cast<std::ptrdiff_t>(i),
+                                outbox_.begin() + static_cast<std::ptrdiff_t>(last)}});
+      }
     }
     for (auto& o : outbox_)
       sent_.push_back(std::move(o));

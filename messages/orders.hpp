@@ -55,6 +55,11 @@ struct order_batch {
   std::vector<order> orders;
 };
 
+/// The most orders one order_batch may carry: the OMS refuses a longer one
+/// (its answer would wait for them all), and the strategy splits a pass's orders
+/// into batches of at most this many.
+constexpr std::size_t max_order_batch = 256;
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order_batch& x) {
   return f(caf::meta::type_name("order_batch"), x.orders);

@@ -73,13 +73,22 @@ private:
 int hold_cpu_dma_latency(const std::optional<std::int64_t>& latency_us) {
   if (!latency_us)
     return -1;
+  auto refuse = [](const char* what) {
+    log_warn(who, std::string{"node.cpu_dma_latency_us: cannot "} + what
+                    + " /dev/cpu_dma_latency: " + std::strerror(errno)
+                    + "; idle CPUs keep the kernel's default");
+    return -1;
+  };
   auto fd = ::open("/dev/cpu_dma_latency", O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return refuse("open");
   auto value = static_cast<std::int32_t>(*latency_us);
-  if (fd < 0 || ::write(fd, &value, sizeof value) != static_cast<ssize_t>(sizeof value)) {
-    log_warn(who, std::string{"node.cpu_dma_latency_us: cannot write /dev/cpu_dma_latency: "}
-                    + std::strerror(errno) + "; idle CPUs keep the kernel's default");
-    if (fd >= 0)
-      ::close(fd);
+  auto written = ::write(fd, &value, sizeof value);
+  if (written != static_cast<ssize_t>(sizeof value)) {
+    if (written >= 0)
+      errno = EIO; // a short write sets no errno
+    refuse("write");
+    ::close(fd);
     return -1;
   }
   log_info(who, "holding /dev/cpu_dma_latency at " + std::to_string(value) + " us");

@@ -19,6 +19,8 @@
 
 #include <chrono>
 #include <fstream>
+#include <future>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,10 +30,13 @@ namespace {
 
 constexpr auto patience = std::chrono::seconds(5);
 
+// One scheduler thread: a test can hold it (block_the_scheduler) while it
+// queues messages for the OMS, which then finds them all in its mailbox at once.
 class test_config : public caf::actor_system_config {
 public:
   test_config() {
     register_message_types(*this);
+    set("scheduler.max-threads", 1);
   }
 };
 
@@ -77,6 +82,24 @@ protected:
       .receive([&](execution_report_batch& r) { got = std::move(r); },
                [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
     return got;
+  }
+
+  /// Occupies the only scheduler thread until the returned promise is set: no
+  /// actor (the OMS included) runs meanwhile, so what is sent in between waits in
+  /// the mailboxes.
+  std::promise<void> block_the_scheduler() {
+    std::promise<void> release;
+    // Shared with the blocker: it may still be inside set_value when we return.
+    auto running = std::make_shared<std::promise<void>>();
+    auto held = running->get_future();
+    auto released = release.get_future().share();
+    sys.spawn([released, running](caf::event_based_actor* blocker) {
+      blocker->quit();
+      running->set_value();
+      released.wait();
+    });
+    held.wait();
+    return release;
   }
 
   std::vector<execution_report> journal() {
@@ -140,13 +163,16 @@ TEST_F(oms_actor_test, an_empty_batch_gets_an_empty_answer_and_writes_nothing) {
   EXPECT_TRUE(journal().empty());
 }
 
-TEST_F(oms_actor_test, single_orders_and_batches_answer_each_their_own) {
-  // Sent back to back, so they are likely in one group commit; each request gets
-  // its own answer either way.
-  auto lone = buy("s-1", "AAPL", 5);
-  auto one = self->request(oms, patience, lone);
+TEST_F(oms_actor_test, single_orders_and_batches_in_one_commit_answer_each_their_own) {
+  // All three requests wait in the OMS's mailbox while the scheduler is held,
+  // so they are one group commit: each still gets its own slice of the reports.
+  auto writes_before = metrics.log_writes.get();
+  auto release = block_the_scheduler();
+  auto one = self->request(oms, patience, buy("s-1", "AAPL", 5));
   auto two = self->request(oms, patience, order_batch{{buy("s-2", "MSFT", 5),
                                                         buy("s-3", "AAPL", 5)}});
+  auto three = self->request(oms, patience, buy("s-4", "MSFT", 7));
+  release.set_value();
   std::optional<execution_report> single;
   one.receive([&](execution_report& r) { single = std::move(r); },
               [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
@@ -156,23 +182,48 @@ TEST_F(oms_actor_test, single_orders_and_batches_answer_each_their_own) {
   ASSERT_TRUE(single);
   EXPECT_EQ(single->order_id, "s-1");
   EXPECT_EQ(single->status, exec_status::filled);
+  std::optional<execution_report> last;
+  three.receive([&](execution_report& r) { last = std::move(r); },
+                [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
   ASSERT_TRUE(batch);
   ASSERT_EQ(batch->reports.size(), 2u);
   EXPECT_EQ(batch->reports[0].order_id, "s-2");
   EXPECT_EQ(batch->reports[1].order_id, "s-3");
-  EXPECT_EQ(journal().size(), 3u);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->order_id, "s-4");
+  EXPECT_EQ(last->filled_quantity, 7);
+  EXPECT_EQ(metrics.log_writes.get() - writes_before, 1u);
+  EXPECT_EQ(journal().size(), 4u);
   // Positions as the journal has them: the OMS's answer includes every order.
   std::optional<account_positions> held;
   self->request(oms, patience, positions_atom::value, std::string{"strategy"})
     .receive([&](account_positions& p) { held = std::move(p); },
              [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
   ASSERT_TRUE(held);
-  EXPECT_EQ(held->sequence, 3u);
+  EXPECT_EQ(held->sequence, 4u);
   ASSERT_EQ(held->positions.size(), 2u);
   EXPECT_EQ(held->positions[0].symbol, "AAPL");
   EXPECT_EQ(held->positions[0].quantity, 10);
   EXPECT_EQ(held->positions[1].symbol, "MSFT");
-  EXPECT_EQ(held->positions[1].quantity, 5);
+  EXPECT_EQ(held->positions[1].quantity, 12);
+}
+
+TEST_F(oms_actor_test, a_batch_longer_than_the_cap_is_refused_and_nothing_executes) {
+  order_batch flood;
+  for (std::size_t i = 0; i <= max_order_batch; ++i)
+    flood.orders.push_back(buy("f-" + std::to_string(i), "AAPL", 1));
+  std::string failure;
+  self->request(oms, patience, flood)
+    .receive([&](execution_report_batch&) { ADD_FAILURE() << "answered"; },
+             [&](caf::error& err) { failure = sys.render(err); });
+  EXPECT_NE(failure.find("invalid_argument"), std::string::npos) << failure;
+  EXPECT_EQ(metrics.orders_in.get(), 0u);
+  EXPECT_TRUE(journal().empty());
+  // The OMS goes on: the same orders within the cap execute.
+  flood.orders.resize(max_order_batch);
+  auto answer = place(flood);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->reports.size(), max_order_batch);
 }
 
 } // namespace

@@ -873,19 +873,26 @@ TEST_F(strategy_test, a_batch_published_on_the_segment_is_ordered_in_one_message
   const std::string shm_name = "/strategy_test_batch_" + std::to_string(::getpid());
   shm::segment_writer writer{shm_name, {"AAPL", "MSFT"}};
   ASSERT_TRUE(start_on_segment(shm_name));
-  std::optional<order_batch> got;
   std::uint64_t sequence = 0;
-  auto deadline = std::chrono::steady_clock::now() + patience;
-  for (double price = 100; !got && std::chrono::steady_clock::now() < deadline;
-       price += 0.5) {
+  auto publish_pair = [&](double price) {
     writer.heartbeat(mono_ns());
     writer.stage(0, slot_at(price, ++sequence));
     writer.stage(1, slot_at(price + 100, ++sequence));
     writer.publish();
-    self->receive([&](order_batch& xs) { got = std::move(xs); },
-                  [&](order& o) { ADD_FAILURE() << "a lone order for " << o.symbol; },
-                  caf::after(std::chrono::milliseconds(5)) >> [] {});
+  };
+  // Three rising pairs, each read (both slots) before the next is staged, so no
+  // pass can see one symbol of a pair without the other.
+  for (int k = 1; k <= 3; ++k) {
+    publish_pair(100 + k);
+    ASSERT_TRUE(eventually([&] { return metrics.book_events.get() == 2u * k; }))
+      << "pair " << k << " not read";
   }
+  EXPECT_FALSE(order_pending()); // the long windows are not full yet
+  publish_pair(105); // fills both windows in the same pass
+  std::optional<order_batch> got;
+  self->receive([&](order_batch& xs) { got = std::move(xs); },
+                [&](order& o) { ADD_FAILURE() << "a lone order for " << o.symbol; },
+                caf::after(patience) >> [] {});
   ASSERT_TRUE(got);
   ASSERT_EQ(got->orders.size(), 2u);
   EXPECT_EQ(got->orders[0].symbol, "AAPL");
