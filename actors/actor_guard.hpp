@@ -4,6 +4,7 @@
 // counted and logged once per interval. Included by actor sources only (CAF).
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "caf/actor_control_block.hpp"
@@ -55,6 +56,18 @@ public:
     if (sender && sender == producer)
       return true;
     refuse(std::string{"'"} + what + "'", describe(sender, ", not its producer"));
+    return false;
+  }
+
+  /// True if a message's `count` items are at most `max`; else counts and logs
+  /// a refusal (the message is not obeyed at all).
+  template <class Self>
+  bool size_ok(Self* self, std::size_t count, std::size_t max, const char* what) {
+    if (count <= max)
+      return true;
+    refuse(std::string{"'"} + what + "' of " + std::to_string(count) + " (at most "
+             + std::to_string(max) + ")",
+           describe(self->current_sender(), ""));
     return false;
   }
 

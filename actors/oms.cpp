@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <variant>
 
 #include "caf/actor_system.hpp"
 #include "caf/stateful_actor.hpp"
@@ -38,10 +39,25 @@ constexpr std::size_t max_batch = max_order_batch;
 /// One answer owed: to a single order, or to an order_batch of `orders` orders
 /// (one message back with all their reports).
 struct owed_answer {
-  caf::typed_response_promise<execution_report> one;
-  caf::typed_response_promise<execution_report_batch> many;
+  std::variant<caf::typed_response_promise<execution_report>,
+               caf::typed_response_promise<execution_report_batch>>
+    promise;
   std::size_t orders = 1;
-  bool batch = false;
+
+  /// Answers with the reports from `first` on (one, or `orders` of them).
+  template <class Iterator>
+  void deliver(Iterator first) {
+    if (auto one = std::get_if<0>(&promise)) {
+      one->deliver(*first);
+      return;
+    }
+    auto last = first + static_cast<std::ptrdiff_t>(orders);
+    std::get<1>(promise).deliver(execution_report_batch{{first, last}});
+  }
+
+  void fail(const caf::error& err) {
+    std::visit([&](auto& p) { p.deliver(err); }, promise);
+  }
 };
 
 struct oms_state {
@@ -167,7 +183,7 @@ void commit(self_ptr self) {
   auto& reports = st.engine->commit(now);
   std::size_t owed_orders = 0;
   for (auto& answer : st.owed)
-    owed_orders += answer.batch ? answer.orders : 1;
+    owed_orders += answer.orders;
   if (owed_orders != reports.size()) {
     // A bug, never bad input: every submit owes exactly one report. Nobody is
     // handed another order's report; each owed answer gets an error instead.
@@ -175,25 +191,15 @@ void commit(self_ptr self) {
                                  + " reports for " + std::to_string(owed_orders)
                                  + " owed answers");
     auto err = caf::make_error(caf::sec::runtime_error, "oms: answers out of step");
-    for (auto& answer : st.owed) {
-      if (answer.batch)
-        answer.many.deliver(err);
-      else
-        answer.one.deliver(err);
-    }
+    for (auto& answer : st.owed)
+      answer.fail(err);
     st.owed.clear();
     return;
   }
   auto next = reports.begin();
   for (auto& answer : st.owed) {
-    if (!answer.batch) {
-      answer.one.deliver(*next++);
-      continue;
-    }
-    execution_report_batch out;
-    out.reports.assign(next, next + static_cast<std::ptrdiff_t>(answer.orders));
+    answer.deliver(next);
     next += static_cast<std::ptrdiff_t>(answer.orders);
-    answer.many.deliver(std::move(out));
   }
   st.owed.clear();
   if (st.engine->sync_pending() && !st.sync_timer) {
@@ -236,10 +242,8 @@ oms_actor::behavior_type oms(self_ptr self, const oms_settings& cfg,
     [self](const order& x) {
       auto& st = self->state;
       take_order(st, x, mono_ns());
-      owed_answer answer;
-      answer.one = self->make_response_promise<execution_report>();
-      auto promise = answer.one;
-      st.owed.push_back(std::move(answer));
+      auto promise = self->make_response_promise<execution_report>();
+      st.owed.push_back({promise, 1});
       commit_when_in_hand(self);
       return promise;
     },
@@ -248,13 +252,7 @@ oms_actor::behavior_type oms(self_ptr self, const oms_settings& cfg,
     [self](const order_batch& xs) {
       auto& st = self->state;
       auto promise = self->make_response_promise<execution_report_batch>();
-      if (xs.orders.size() > max_order_batch) {
-        st.book_trouble->log(log_level::warn, oms_state::name,
-                             "refused an order_batch of "
-                               + std::to_string(xs.orders.size())
-                               + " orders (at most " + std::to_string(max_order_batch)
-                               + ")",
-                             mono_ns());
+      if (!st.guard->size_ok(self, xs.orders.size(), max_order_batch, "order_batch")) {
         promise.deliver(caf::make_error(caf::sec::invalid_argument,
                                         "order_batch longer than max_order_batch"));
         return promise;
@@ -262,11 +260,7 @@ oms_actor::behavior_type oms(self_ptr self, const oms_settings& cfg,
       auto now = mono_ns();
       for (auto& x : xs.orders)
         take_order(st, x, now);
-      owed_answer answer;
-      answer.many = promise;
-      answer.orders = xs.orders.size();
-      answer.batch = true;
-      st.owed.push_back(std::move(answer));
+      st.owed.push_back({promise, xs.orders.size()});
       commit_when_in_hand(self);
       return promise;
     },

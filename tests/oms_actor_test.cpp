@@ -217,6 +217,7 @@ TEST_F(oms_actor_test, a_batch_longer_than_the_cap_is_refused_and_nothing_execut
     .receive([&](execution_report_batch&) { ADD_FAILURE() << "answered"; },
              [&](caf::error& err) { failure = sys.render(err); });
   EXPECT_NE(failure.find("invalid_argument"), std::string::npos) << failure;
+  EXPECT_EQ(metrics.guard.refused.get(), 1u); // counted and logged as a refusal
   EXPECT_EQ(metrics.orders_in.get(), 0u);
   EXPECT_TRUE(journal().empty());
   // The OMS goes on: the same orders within the cap execute.
