@@ -57,7 +57,25 @@ void apply_caf_settings(const caf_settings& c, caf::actor_system_config& sys_cfg
 /// right to write it, the node runs on, with a warning.
 class wake_latency_request {
 public:
-  explicit wake_latency_request(int fd) : fd_(fd) {
+  explicit wake_latency_request(const std::optional<std::int64_t>& latency_us) {
+    if (!latency_us)
+      return;
+    auto fd = ::open("/dev/cpu_dma_latency", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+      refuse("open");
+      return;
+    }
+    auto value = static_cast<std::int32_t>(*latency_us);
+    auto written = ::write(fd, &value, sizeof value);
+    if (written != static_cast<ssize_t>(sizeof value)) {
+      if (written >= 0)
+        errno = EIO; // a short write sets no errno
+      refuse("write");
+      ::close(fd);
+      return;
+    }
+    fd_ = fd;
+    log_info(who, "holding /dev/cpu_dma_latency at " + std::to_string(value) + " us");
   }
   ~wake_latency_request() {
     if (fd_ >= 0)
@@ -67,33 +85,14 @@ public:
   wake_latency_request& operator=(const wake_latency_request&) = delete;
 
 private:
-  int fd_;
-};
-
-int hold_cpu_dma_latency(const std::optional<std::int64_t>& latency_us) {
-  if (!latency_us)
-    return -1;
-  auto refuse = [](const char* what) {
-    log_warn(who, std::string{"node.cpu_dma_latency_us: cannot "} + what
+  static void refuse(const char* call) {
+    log_warn(who, std::string{"node.cpu_dma_latency_us: cannot "} + call
                     + " /dev/cpu_dma_latency: " + std::strerror(errno)
                     + "; idle CPUs keep the kernel's default");
-    return -1;
-  };
-  auto fd = ::open("/dev/cpu_dma_latency", O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return refuse("open");
-  auto value = static_cast<std::int32_t>(*latency_us);
-  auto written = ::write(fd, &value, sizeof value);
-  if (written != static_cast<ssize_t>(sizeof value)) {
-    if (written >= 0)
-      errno = EIO; // a short write sets no errno
-    refuse("write");
-    ::close(fd);
-    return -1;
   }
-  log_info(who, "holding /dev/cpu_dma_latency at " + std::to_string(value) + " us");
-  return fd;
-}
+
+  int fd_ = -1;
+};
 
 /// Restricts this thread, and so every thread CAF starts later, to `cpus`.
 void pin_process(const std::vector<std::int64_t>& cpus) {
@@ -192,7 +191,7 @@ int run_node(const node_config& cfg, double duration_s) {
   set_log_level(level);
   block_stop_signals();
   pin_process(cfg.node.cpus);
-  wake_latency_request wake_latency{hold_cpu_dma_latency(cfg.node.cpu_dma_latency_us)};
+  wake_latency_request wake_latency{cfg.node.cpu_dma_latency_us};
   node_metrics metrics; // outlives the actor system: actors write into it
   std::unique_ptr<counters_publisher> counters; // reads metrics: ends before them
   std::unique_ptr<dashboard> board;             // reads counters segments only
