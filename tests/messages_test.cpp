@@ -263,14 +263,6 @@ void expect_same(const tick& a, const tick& b) {
   EXPECT_EQ(a.event_ns, b.event_ns);
 }
 
-void expect_same(const tick_batch& a, const tick_batch& b) {
-  ASSERT_EQ(a.ticks.size(), b.ticks.size());
-  for (std::size_t i = 0; i < a.ticks.size(); ++i) {
-    SCOPED_TRACE("tick " + std::to_string(i));
-    expect_same(a.ticks[i], b.ticks[i]);
-  }
-}
-
 void expect_same(const news& a, const news& b) {
   EXPECT_EQ(a.symbol, b.symbol);
   EXPECT_EQ(a.sentiment, b.sentiment);
@@ -315,22 +307,6 @@ void expect_same(const execution_report& a, const execution_report& b) {
   EXPECT_EQ(a.leaves_quantity, b.leaves_quantity);
 }
 
-void expect_same(const order_batch& a, const order_batch& b) {
-  ASSERT_EQ(a.orders.size(), b.orders.size());
-  for (std::size_t i = 0; i < a.orders.size(); ++i) {
-    SCOPED_TRACE("order " + std::to_string(i));
-    expect_same(a.orders[i], b.orders[i]);
-  }
-}
-
-void expect_same(const execution_report_batch& a, const execution_report_batch& b) {
-  ASSERT_EQ(a.reports.size(), b.reports.size());
-  for (std::size_t i = 0; i < a.reports.size(); ++i) {
-    SCOPED_TRACE("report " + std::to_string(i));
-    expect_same(a.reports[i], b.reports[i]);
-  }
-}
-
 void expect_same(const position& a, const position& b) {
   EXPECT_EQ(a.symbol, b.symbol);
   EXPECT_EQ(a.quantity, b.quantity);
@@ -339,12 +315,30 @@ void expect_same(const position& a, const position& b) {
   EXPECT_EQ(a.last_price, b.last_price);
 }
 
-void expect_same(const std::vector<position>& a, const std::vector<position>& b) {
+// Element by element, each traced with its kind and index.
+template <class T>
+void expect_same_each(const std::vector<T>& a, const std::vector<T>& b, const char* what) {
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) {
-    SCOPED_TRACE("position " + std::to_string(i));
+    SCOPED_TRACE(std::string{what} + " " + std::to_string(i));
     expect_same(a[i], b[i]);
   }
+}
+
+void expect_same(const tick_batch& a, const tick_batch& b) {
+  expect_same_each(a.ticks, b.ticks, "tick");
+}
+
+void expect_same(const order_batch& a, const order_batch& b) {
+  expect_same_each(a.orders, b.orders, "order");
+}
+
+void expect_same(const execution_report_batch& a, const execution_report_batch& b) {
+  expect_same_each(a.reports, b.reports, "report");
+}
+
+void expect_same(const std::vector<position>& a, const std::vector<position>& b) {
+  expect_same_each(a, b, "position");
 }
 
 // -- the echo server in a child process --------------------------------------------
