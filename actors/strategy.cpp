@@ -51,6 +51,19 @@ void pin_this_thread(int cpu) {
                     + std::strerror(err));
 }
 
+// strategy.sched_policy = idle: a spinner at SCHED_IDLE gives its CPU to any
+// thread woken there at once (a SCHED_OTHER spinner keeps it until the
+// scheduler's next tick, milliseconds), so other threads can share that CPU.
+void set_sched_policy(const std::string& policy) {
+  if (policy != "idle")
+    return;
+  sched_param param{};
+  if (auto err = pthread_setschedparam(pthread_self(), SCHED_IDLE, &param))
+    log_warn(who, std::string{"cannot switch to SCHED_IDLE: "} + std::strerror(err));
+  else
+    log_info(who, "running at SCHED_IDLE");
+}
+
 /// What the strategy knows and holds for one symbol.
 struct symbol_state {
   explicit symbol_state(std::string name, std::size_t window)
@@ -131,8 +144,11 @@ public:
   }
 
   void act() override {
+    // Named, so that top, perf and /proc tell the spinner from CAF's threads.
+    pthread_setname_np(pthread_self(), who);
     if (cfg_.cpu >= 0)
       pin_this_thread(static_cast<int>(cfg_.cpu));
+    set_sched_policy(cfg_.sched_policy);
     auto shm_mode = cfg_.book_source == "shm";
     auto wait = shm_mode ? std::chrono::microseconds(cfg_.poll_us)
                          : std::chrono::microseconds(10'000);

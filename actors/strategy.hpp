@@ -64,6 +64,10 @@ struct strategy_settings {
   /// Pin the strategy's thread to this CPU (-1: no pinning). With poll_us = 0 a
   /// pinned spinner keeps a core to itself instead of time-slicing with CAF.
   std::int64_t cpu = -1;
+  /// The strategy thread's scheduling policy: "other" (SCHED_OTHER, a normal
+  /// thread) or "idle" (SCHED_IDLE: it spins only while no other thread of its
+  /// CPU is runnable; any thread woken there runs at once, ahead of it).
+  std::string sched_policy = "other";
   /// Order ids of orders it gave up on (outside the OMS's dedup window) that it
   /// still recognizes when a late outcome comes (the oldest are forgotten first).
   std::int64_t timed_out_window = 10'000;

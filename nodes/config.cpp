@@ -262,6 +262,11 @@ std::vector<schema::key> make_keys() {
   s.push_back(key("strategy.cpu", "",
                   "pin the strategy's thread to this CPU (-1 = no pinning)",
                   ACCESS(strategy.cpu), between(-1, 1023)));
+  s.push_back(key("strategy.sched_policy", "",
+                  "the strategy thread's policy: other (SCHED_OTHER) or idle "
+                  "(SCHED_IDLE: any other thread woken on its CPU runs first, so "
+                  "a spinning strategy can share its CPU)",
+                  ACCESS(strategy.sched_policy), one_of({"other", "idle"})));
   s.push_back(key("strategy.timed_out_window", "orders",
                   "order ids given up on (outside the OMS dedup window) kept to "
                   "recognize a late outcome",

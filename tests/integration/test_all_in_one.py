@@ -4,7 +4,7 @@ import signal
 import struct
 import unittest
 
-from harness import CONFIGS, FAST, NodeTest, wait_for
+from harness import CONFIGS, FAST, NodeTest, thread_files, wait_for
 
 CONFIG = os.path.join(CONFIGS, "all_in_one.json")
 
@@ -74,6 +74,31 @@ class AllInOneTest(NodeTest):
         self.wait_for_fills(1)
         self.assertEqual(node.stop(), 0, node.output())
         self.assertEqual(held(), before, "the request outlived the node")
+
+    def strategy_thread_policy(self, node):
+        """The scheduling policy (/proc/PID/task/TID/stat field 41) of the node's
+        thread named "strategy", or None while there is none."""
+        for stat in thread_files(node.proc.pid, "stat") or []:
+            name = stat[stat.index("(") + 1:stat.rindex(")")]
+            if name == "strategy":
+                return int(stat[stat.rindex(")") + 2:].split()[38])
+        return None
+
+    def test_strategy_sched_policy_idle_is_applied_to_its_thread(self):
+        # SCHED_IDLE is 5: the spinner yields its CPU to any thread woken there.
+        node = self.node("aio", CONFIG, self.sets("strategy.sched_policy=idle")).start()
+        wait_for(lambda: "running at SCHED_IDLE" in node.output(), 10,
+                 "the strategy to switch its policy")
+        self.assertEqual(self.strategy_thread_policy(node), 5)
+        self.wait_for_fills(1)
+        self.assertEqual(node.stop(), 0, node.output())
+
+    def test_strategy_thread_is_a_normal_thread_by_default(self):
+        node = self.node("aio", CONFIG, self.sets()).start()
+        self.wait_for_fills(1)  # the strategy thread is running (and named)
+        self.assertEqual(self.strategy_thread_policy(node), 0)  # SCHED_OTHER
+        self.assertNotIn("SCHED_IDLE", node.output())
+        self.assertEqual(node.stop(), 0, node.output())
 
     def test_stats_line_every_second(self):
         node = self.node("aio", CONFIG, self.sets()).start()
