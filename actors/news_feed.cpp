@@ -10,6 +10,7 @@
 
 #include "actors/actor_guard.hpp"
 #include "actors/diagnostics.hpp"
+#include "actors/interval_schedule.hpp"
 #include "actors/market_models.hpp"
 #include "actors/replay_player.hpp"
 #include "actors/subscribers.hpp"
@@ -37,6 +38,7 @@ struct news_feed_state {
   std::uint64_t incarnation = new_incarnation_id();
   std::uint64_t sequence = 0;
   bool running = true;
+  std::optional<interval_schedule> schedule; // the walk's
   replay_state<news_replay> replay;
 
   news make(std::string symbol, std::int32_t sentiment, nanos_t event_ns) {
@@ -69,6 +71,15 @@ struct news_feed_state {
 
 using self_ptr = news_feed_actor::stateful_pointer<news_feed_state>;
 
+// The next step at its due time; after a long stall, the next due time.
+void arm_timer(self_ptr self) {
+  auto next = self->state.schedule->advance(mono_ns());
+  if (next.wait_ns <= 0)
+    self->send(self, timer_atom::value);
+  else
+    self->delayed_send(self, std::chrono::nanoseconds(next.wait_ns), timer_atom::value);
+}
+
 void play_row(self_ptr self, const news_record& r) {
   auto& st = self->state;
   st.publish(self, st.make(r.symbol, r.sentiment, r.timestamp_ns));
@@ -96,13 +107,17 @@ news_feed_actor::behavior_type news_feed(self_ptr self, const news_feed_settings
   st.guard->drop_unknown(self);
   self->set_down_handler(
     [self](caf::down_msg& msg) { self->state.subscribers.remove(msg); });
-  auto interval = std::chrono::milliseconds(cfg.interval_ms);
   if (st.replay.active()) {
     st.replay.pacer.emplace(st.replay.plan.origin_ns, cfg.speed, mono_ns());
     if (!cfg.backtest)
       self->send(self, timer_atom::value);
   } else {
-    self->delayed_send(self, interval, timer_atom::value);
+    // Half a tick interval off the price feed's grid: a news event never lands
+    // in a tick batch's path (with an interval that is a multiple of the
+    // price feed's).
+    st.schedule.emplace(cfg.interval_ms * 1'000'000, cfg.tick_interval_us * 500,
+                        mono_ns());
+    arm_timer(self);
   }
   auto emit_row = [self](const news_record& r) { play_row(self, r); };
   auto flush = [self] { count_replay(self->state); };
@@ -121,7 +136,7 @@ news_feed_actor::behavior_type news_feed(self_ptr self, const news_feed_settings
         st.metrics->messages_out.add();
       });
     },
-    [self, interval, emit_row, flush](timer_atom) {
+    [self, emit_row, flush](timer_atom) {
       auto& st = self->state;
       if (!st.guard->self_ok(self, "timer") || !st.running)
         return;
@@ -131,7 +146,7 @@ news_feed_actor::behavior_type news_feed(self_ptr self, const news_feed_settings
       }
       st.walk->next();
       st.send_walk([&](const news& n) { st.publish(self, n); });
-      self->delayed_send(self, interval, timer_atom::value);
+      arm_timer(self);
     },
     [self, emit_row, flush](step_atom, bool play) -> caf::result<std::int64_t> {
       auto& st = self->state;

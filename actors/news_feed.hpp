@@ -36,6 +36,7 @@ struct news_feed_settings {
 
   // Filled by the node from other sections:
   double speed = 1.0;                   // price_feed.speed
+  std::int64_t tick_interval_us = 0;    // price_feed.interval_us (its phase)
   bool backtest = false;                // node.backtest
   std::vector<std::string> instruments; // instruments
 };

@@ -10,6 +10,7 @@
 
 #include "actors/actor_guard.hpp"
 #include "actors/diagnostics.hpp"
+#include "actors/interval_schedule.hpp"
 #include "actors/market_models.hpp"
 #include "actors/replay_player.hpp"
 #include "actors/subscribers.hpp"
@@ -52,7 +53,7 @@ struct price_feed_state {
   subscriber_list<quote_sink_actor> subscribers;
   tick_batch batch; // reused every interval: no allocation once warm
   bool running = true;
-  nanos_t next_due_ns = 0;
+  std::optional<interval_schedule> schedule; // the walk's: on the grid, phase 0
   // Replay (price_feed.replay):
   replay_state<price_replay> replay;
   std::uint64_t incarnation = 0;
@@ -61,27 +62,20 @@ struct price_feed_state {
 
 using self_ptr = price_feed_actor::stateful_pointer<price_feed_state>;
 
-// Re-arms the timer against an absolute schedule, so the offered rate does not
-// drift with timer lateness: a late interval fires at once and the feed catches
-// up. After a long stall (a stopped process) it skips ahead instead of bursting.
+// Re-arms the timer on the feed's grid (interval_schedule), so the offered rate
+// does not drift with timer lateness: a late interval fires at once and the feed
+// catches up. After a long stall (a stopped process) it skips ahead instead of
+// bursting.
 void arm_timer(self_ptr self) {
-  constexpr std::int64_t max_intervals_behind = 100;
   auto& st = self->state;
-  auto interval_ns = st.cfg.interval_us * 1000;
-  st.next_due_ns += interval_ns;
-  auto now = mono_ns();
-  auto wait = st.next_due_ns - now;
-  if (wait < -max_intervals_behind * interval_ns) {
+  auto next = st.schedule->advance(mono_ns());
+  if (next.skipped > 0)
     log_warn(price_feed_state::name,
-             "fell " + std::to_string(-wait / interval_ns)
-               + " intervals behind: skipping ahead");
-    st.next_due_ns = now;
-    wait = 0;
-  }
-  if (wait <= 0)
+             "fell " + std::to_string(next.skipped) + " intervals behind: skipping ahead");
+  if (next.wait_ns <= 0)
     self->send(self, timer_atom::value);
   else
-    self->delayed_send(self, std::chrono::nanoseconds(wait), timer_atom::value);
+    self->delayed_send(self, std::chrono::nanoseconds(next.wait_ns), timer_atom::value);
 }
 
 // Sends the ticks collected in the batch (as one message with price_feed.batch).
@@ -159,7 +153,7 @@ price_feed_actor::behavior_type price_feed(self_ptr self,
   st.guard->drop_unknown(self);
   self->set_down_handler(
     [self](caf::down_msg& msg) { self->state.subscribers.remove(msg); });
-  st.next_due_ns = mono_ns();
+  st.schedule.emplace(cfg.interval_us * 1000, 0, mono_ns());
   if (st.replay.active()) {
     st.incarnation = new_incarnation_id();
     st.replay.pacer.emplace(st.replay.plan.origin_ns, cfg.speed, mono_ns());

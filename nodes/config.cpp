@@ -475,6 +475,7 @@ void fill_derived(node_config& cfg) {
   cfg.strategy.oms_dedup_window = cfg.oms.dedup_window;
   cfg.news_feed.instruments = symbols;
   cfg.news_feed.speed = cfg.price_feed.speed;
+  cfg.news_feed.tick_interval_us = cfg.price_feed.interval_us;
   cfg.price_feed.backtest = cfg.news_feed.backtest = cfg.strategy.backtest
     = cfg.oms.backtest = cfg.node.backtest;
 }

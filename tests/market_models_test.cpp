@@ -1,6 +1,7 @@
 // The feeds' market models: deterministic per seed, prices that stay sane, and
 // sequence/incarnation stamps a book can check for gaps.
 #include "actors/market_models.hpp"
+#include "actors/interval_schedule.hpp"
 
 #include <gtest/gtest.h>
 
@@ -254,6 +255,54 @@ TEST(incarnation, two_calls_return_different_nonzero_ids) {
   EXPECT_NE(a, b);
   EXPECT_NE(a, 0u);
   EXPECT_NE(b, 0u);
+}
+
+// -- the feeds' timer schedule -------------------------------------------------
+
+TEST(interval_schedule_test, due_times_stay_on_the_grid_however_late_a_firing_is) {
+  interval_schedule s{1000, 0, 12'345};
+  EXPECT_EQ(s.due(), 12'000); // the current one: fired at once
+  auto f = s.advance(12'400);
+  EXPECT_EQ(s.due(), 13'000);
+  EXPECT_EQ(f.wait_ns, 600);
+  f = s.advance(13'950); // fired 950 late: the next is still on the grid
+  EXPECT_EQ(s.due(), 14'000);
+  EXPECT_EQ(f.wait_ns, 50);
+  EXPECT_EQ(f.skipped, 0);
+}
+
+TEST(interval_schedule_test, a_phase_shifts_the_grid) {
+  interval_schedule s{1000, 500, 12'345};
+  EXPECT_EQ(s.due(), 11'500);
+  s.advance(11'600);
+  EXPECT_EQ(s.due(), 12'500);
+  interval_schedule wrapped{1000, 1500, 12'345}; // a phase of more than an interval
+  EXPECT_EQ(wrapped.due(), 11'500);
+}
+
+TEST(interval_schedule_test, two_schedules_half_an_interval_apart_never_coincide) {
+  interval_schedule ticks{1'000'000, 0, 5'000'123};
+  interval_schedule news{1'000'000, 500'000, 5'000'456};
+  nanos_t now = 5'000'500;
+  for (int i = 0; i < 1000; ++i) {
+    now += 1'000'000 + (i % 7) * 37'000; // firings late by up to 222 us
+    ticks.advance(now);
+    news.advance(now);
+    auto apart = ((news.due() - ticks.due()) % 1'000'000 + 1'000'000) % 1'000'000;
+    ASSERT_EQ(apart, 500'000) << "at firing " << i;
+  }
+}
+
+TEST(interval_schedule_test, a_long_stall_skips_ahead_instead_of_bursting) {
+  interval_schedule s{1000, 0, 0};
+  auto within = s.advance(50 * 1000); // 49 intervals late: fire them at once
+  EXPECT_EQ(within.skipped, 0);
+  EXPECT_LT(within.wait_ns, 0);
+  s = interval_schedule{1000, 0, 0};
+  auto stalled = s.advance(1'000'000); // 1000 intervals late
+  EXPECT_EQ(s.due(), 1'001'000);       // the next due time after now
+  EXPECT_EQ(stalled.wait_ns, 1000);
+  EXPECT_EQ(stalled.skipped, 1000);
 }
 
 } // namespace trading
