@@ -95,9 +95,16 @@ def host_settings(out_dir):
 
 def machine_text(m):
     held = m.get("cpu_dma_latency_us")
-    idle = ("idle CPUs polling (cpu_dma_latency 0)" if held == 0
-            else f"cpu_dma_latency {held} µs" if held is not None
-            else "idle CPUs as the kernel sets them")
+    driver = m.get("cpuidle_driver")
+    if held is not None and driver == "none":
+        # PM QoS acts through a cpuidle driver: without one, idle CPUs halt.
+        idle = f"cpu_dma_latency {held} µs held, no effect (no cpuidle driver: idle CPUs halt)"
+    elif held == 0:
+        idle = "idle CPUs polling (cpu_dma_latency 0)"
+    elif held is not None:
+        idle = f"cpu_dma_latency {held} µs"
+    else:
+        idle = "idle CPUs as the kernel sets them"
     return f"{m['cpu_model']}, {m['cores']} cores, kernel {m['kernel']}, {idle}"
 
 
