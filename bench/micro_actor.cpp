@@ -1,6 +1,9 @@
 // Micro benchmarks of CAF 0.17 message passing, the way our node uses it:
 //
 //   actor_local_one_way   sender actor -> receiver actor, one actor_system
+//   actor_local_one_way_spinning, actor_local_handoff_spinning  the same hop
+//                         with the one-process profile's spinning worker, from
+//                         an actor on it and from a thread on the other CPU
 //   actor_local_rtt       an event-based actor's request(...).then() -> echo
 //                         actor -> response, back to back (what our actors do)
 //   actor_local_rtt_blocking  scoped_actor request(...).receive() -> echo
@@ -90,13 +93,23 @@ std::vector<std::pair<std::string, std::string>> caf_overrides;
 constexpr auto request_timeout = seconds(5); // the one-off echo lookup
 constexpr auto wait_timeout = seconds(10);   // paced waits, watchdogs
 
-void configure(caf::actor_system_config& cfg, std::size_t threads,
-               bool middleman) {
+// The scheduler of the one-process benchmark profile (configs/bench/all_in_one.json:
+// caf.scheduler_policy stealing, caf.aggressive_polling, one thread): a worker
+// that never sleeps, so a message to it costs no wake-up.
+enum class worker_wait { sleeps, spins };
+
+void configure(caf::actor_system_config& cfg, std::size_t threads, bool middleman,
+               worker_wait wait = worker_wait::sleeps) {
   register_message_types(cfg);
   if (middleman)
     cfg.load<caf::io::middleman>();
-  cfg.set("scheduler.policy", caf::atom("sharing"));
+  cfg.set("scheduler.policy",
+          wait == worker_wait::spins ? caf::atom("stealing") : caf::atom("sharing"));
   cfg.set("scheduler.max-threads", static_cast<std::int64_t>(threads));
+  if (wait == worker_wait::spins) { // as nodes/node.cpp sets caf.aggressive_polling
+    cfg.set("work-stealing.aggressive-poll-attempts", std::int64_t{100'000'000});
+    cfg.set("work-stealing.aggressive-steal-interval", std::int64_t{1});
+  }
   if (middleman)
     cfg.set("middleman.workers", std::int64_t{0});
   for (auto& [key, value] : caf_overrides) {
@@ -473,6 +486,96 @@ void bm_actor_local_one_way(benchmark::State& state) {
            "one process, unpinned, " + describe(sys, false), pay.bytes);
 }
 
+std::string cpu_text(int cpu) {
+  return cpu < 0 ? std::string{"unpinned"} : "CPU " + std::to_string(cpu);
+}
+
+// -- actor_local_one_way_spinning, actor_local_handoff_spinning --------------------------
+
+// The one-process benchmark profile's two message hops, as its tick-to-trade
+// row takes them: every CAF thread on one CPU with one worker that polls
+// instead of sleeping (worker_wait::spins), and
+//   - spinning one way: a sender actor -> a receiver actor, both on that worker
+//     (the feed -> book hop);
+//   - spinning hand-off: a thread outside the scheduler on the other CPU (as the
+//     strategy's is) stamps and sends -> a receiver actor on that worker (the
+//     strategy -> OMS hop).
+// actor_local_one_way's sleeping workers pay a wake-up these hops do not (and a
+// halted vCPU's on a guest without a cpuidle driver), so these are the floors of
+// the one-process rows.
+enum class spinning_hop { one_way, handoff };
+
+void bm_actor_local_spinning(benchmark::State& state, spinning_hop hop) {
+  auto hist = std::make_unique<latency_histogram>(); // outlives the system
+  std::atomic<std::uint64_t> received{0};
+  affinity_guard restore;
+  const auto [worker_cpu, driver_cpu] = cpu_pair();
+  pin_current_thread(worker_cpu); // before the system: its threads inherit it
+  caf::actor_system_config cfg;
+  configure(cfg, 1, false, worker_wait::spins);
+  caf::actor_system sys{cfg};
+  pin_current_thread(driver_cpu);
+  const auto& pay = payload(sys);
+  auto* h = hist.get();
+  auto* count = &received;
+  auto receiver = sys.spawn([h, count]() -> caf::behavior {
+    return {
+      [h, count](const tick& t) {
+        h->record(elapsed_since(t.created_ns));
+        count->fetch_add(1, std::memory_order_release);
+      },
+    };
+  });
+  auto sender = sys.spawn(
+    [receiver](caf::event_based_actor* self) -> caf::behavior {
+      return {
+        [self, receiver](tick& t) {
+          t.created_ns = mono_ns();
+          self->send(receiver, std::move(t));
+        },
+      };
+    });
+  auto t = make_tick(pay.symbol);
+  std::uint64_t seq = 0;
+  auto one = [&] {
+    t.sequence = ++seq;
+    if (hop == spinning_hop::handoff) {
+      t.created_ns = mono_ns();
+      caf::anon_send(receiver, t);
+    } else {
+      caf::anon_send(sender, t);
+    }
+    return await_count(received, seq);
+  };
+  bool ok = true;
+  for (std::size_t i = 0; ok && i < warmup_samples; ++i)
+    ok = one();
+  hist->reset(); // the receiver is idle: everything sent was recorded
+  for (auto _ : state)
+    if (!ok || !(ok = one()))
+      break;
+  caf::anon_send_exit(sender, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(receiver, caf::exit_reason::user_shutdown);
+  if (!ok) {
+    state.SkipWithError("a message was not received in time");
+    return;
+  }
+  report_percentiles(state, *hist);
+  auto spins = "one process, CAF threads: " + cpu_text(worker_cpu) + ", "
+               + describe(sys, false) + ", its worker polling aggressively";
+  if (hop == spinning_hop::handoff)
+    rows.add("actor_local_handoff_spinning", *hist,
+             "one operation (a thread outside the scheduler stamps mono_ns and "
+             "sends; the receiver actor on the spinning worker records now - "
+             "stamp; paced)",
+             spins + "; the sending thread: " + cpu_text(driver_cpu), pay.bytes);
+  else
+    rows.add("actor_local_one_way_spinning", *hist,
+             "one operation (sender actor stamps mono_ns, receiver actor on the "
+             "same spinning worker records now - stamp; paced)",
+             spins, pay.bytes);
+}
+
 // -- actor_local_rtt ------------------------------------------------------------------
 
 void bm_actor_local_rtt(benchmark::State& state) {
@@ -696,10 +799,6 @@ private:
 
 std::unique_ptr<remote_host> host;
 
-std::string cpu_text(int cpu) {
-  return cpu < 0 ? std::string{"unpinned"} : "CPU " + std::to_string(cpu);
-}
-
 // remote_actor fails at once if nobody listens: retry with backoff (~5 s).
 caf::expected<caf::actor> connect(caf::actor_system& sys, std::uint16_t port) {
   auto delay = milliseconds(10);
@@ -902,6 +1001,16 @@ int main(int argc, char** argv) {
       sample_count(flags, full, quick));
   };
   benchmark::RegisterBenchmark("actor_local_one_way", bm_actor_local_one_way)
+    ->Iterations(n(200'000, 5'000))
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+  benchmark::RegisterBenchmark("actor_local_one_way_spinning", bm_actor_local_spinning,
+                               spinning_hop::one_way)
+    ->Iterations(n(200'000, 5'000))
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+  benchmark::RegisterBenchmark("actor_local_handoff_spinning", bm_actor_local_spinning,
+                               spinning_hop::handoff)
     ->Iterations(n(200'000, 5'000))
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();

@@ -25,9 +25,14 @@ FSYNC_MODES = ("none", "every", "interval")
 # hops (feed -> book, book -> strategy, strategy -> OMS) would cost if each were
 # nothing but its transport, summed at p50. The shm hop's floor is the
 # spinning reader's (shm_cross_process), or the sleeping one's
-# (shm_cross_process_futex) for rows whose strategy waits on the futex.
-FLOOR_HOPS = {"all_in_one_shm": ("actor_local_one_way", "shm", "actor_local_one_way"),
-              "all_in_one_actor": ("actor_local_one_way",) * 3,
+# (shm_cross_process_futex) for rows whose strategy waits on the futex. In one
+# process the profile's CAF worker spins: feed -> book is a message between two
+# actors on it (actor_local_one_way_spinning), strategy -> OMS one from the
+# strategy's own thread on the other CPU to it (actor_local_handoff_spinning).
+FLOOR_HOPS = {"all_in_one_shm": ("actor_local_one_way_spinning", "shm",
+                                 "actor_local_handoff_spinning"),
+              "all_in_one_actor": ("actor_local_one_way_spinning", "actor_local_one_way",
+                                   "actor_local_handoff_spinning"),
               "cluster_shm": ("actor_remote_one_way", "shm", "actor_remote_one_way"),
               "cluster_actor": ("actor_remote_one_way",) * 3}
 # Other rows read against a floor of the same run: (row, its floor).

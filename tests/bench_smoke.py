@@ -11,7 +11,7 @@ import tempfile
 
 WAITS = ["spin", "poll", "futex"]
 ROWS = ["shm_read", "shm_cross_process", "shm_cross_process_futex", "actor_local_one_way",
-        "actor_local_rtt", "actor_local_rtt_blocking", "actor_remote_one_way",
+        "actor_local_one_way_spinning", "actor_local_handoff_spinning", "actor_local_rtt", "actor_local_rtt_blocking", "actor_remote_one_way",
         "actor_remote_rtt", "actor_remote_rtt_blocking", "tcp_loopback_rtt",
         "tick_to_trade_all_in_one_shm", "tick_to_trade_all_in_one_actor",
         "tick_to_trade_cluster_shm", "tick_to_trade_cluster_actor"]
