@@ -431,17 +431,17 @@ constexpr const char* ping_pong_method =
   "one operation (an event-based actor's request(...).then() to an echo actor; "
   "the next request leaves from the response handler, back to back)";
 
-// -- actor_local_one_way -------------------------------------------------------------
+// -- actor_local_one_way ---------------------------------------------------------------
 
-void bm_actor_local_one_way(benchmark::State& state) {
-  auto hist = std::make_unique<latency_histogram>(); // outlives the system
-  std::atomic<std::uint64_t> received{0};
-  caf::actor_system_config cfg;
-  configure(cfg, local_threads, false);
-  caf::actor_system sys{cfg};
-  const auto& pay = payload(sys);
-  auto* h = hist.get();
-  auto* count = &received;
+// A receiver actor that records now - created_ns of every tick and counts it,
+// and a sender actor that stamps a tick and sends it on to the receiver.
+struct one_way_actors {
+  caf::actor sender;
+  caf::actor receiver;
+};
+
+one_way_actors spawn_one_way(caf::actor_system& sys, latency_histogram* h,
+                             std::atomic<std::uint64_t>* count) {
   auto receiver = sys.spawn([h, count]() -> caf::behavior {
     return {
       [h, count](const tick& t) {
@@ -459,11 +459,24 @@ void bm_actor_local_one_way(benchmark::State& state) {
         },
       };
     });
+  return {sender, receiver};
+}
+
+// Paced one-way samples: `send(tick)` sends one tick into `sys` (it or the
+// sender actor stamps it), awaited before the next; the warm-up's samples are
+// dropped. Adds the row, or marks the benchmark failed if one was lost.
+template <class Send>
+void measure_one_way(benchmark::State& state, caf::actor_system& sys, Send send,
+                     const char* name, const char* method, const std::string& profile) {
+  auto hist = std::make_unique<latency_histogram>();
+  std::atomic<std::uint64_t> received{0};
+  auto actors = spawn_one_way(sys, hist.get(), &received);
+  const auto& pay = payload(sys);
   auto t = make_tick(pay.symbol);
   std::uint64_t seq = 0;
   auto one = [&] {
     t.sequence = ++seq;
-    caf::anon_send(sender, t);
+    send(actors, t);
     return await_count(received, seq);
   };
   bool ok = true;
@@ -473,24 +486,37 @@ void bm_actor_local_one_way(benchmark::State& state) {
   for (auto _ : state)
     if (!ok || !(ok = one()))
       break;
-  caf::anon_send_exit(sender, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(receiver, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(actors.sender, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(actors.receiver, caf::exit_reason::user_shutdown);
+  caf::scoped_actor{sys}->wait_for(actors.sender, actors.receiver); // they hold hist
   if (!ok) {
     state.SkipWithError("a message was not received in time");
     return;
   }
   report_percentiles(state, *hist);
-  rows.add("actor_local_one_way", *hist,
-           "one operation (sender actor stamps mono_ns, receiver actor "
-           "records now - stamp; paced)",
-           "one process, unpinned, " + describe(sys, false), pay.bytes);
+  rows.add(name, *hist, method, profile, pay.bytes);
 }
+
+// Through the sender actor, which stamps the tick.
+void via_sender(const one_way_actors& a, const tick& t) {
+  caf::anon_send(a.sender, t);
+}
+
+void bm_actor_local_one_way(benchmark::State& state) {
+  caf::actor_system_config cfg;
+  configure(cfg, local_threads, false);
+  caf::actor_system sys{cfg};
+  measure_one_way(state, sys, via_sender, "actor_local_one_way",
+                  "one operation (sender actor stamps mono_ns, receiver actor "
+                  "records now - stamp; paced)",
+                  "one process, unpinned, " + describe(sys, false));
+}
+
+// -- actor_local_one_way_spinning, actor_local_handoff_spinning --------------------------
 
 std::string cpu_text(int cpu) {
   return cpu < 0 ? std::string{"unpinned"} : "CPU " + std::to_string(cpu);
 }
-
-// -- actor_local_one_way_spinning, actor_local_handoff_spinning --------------------------
 
 // The one-process benchmark profile's two message hops, as its tick-to-trade
 // row takes them: every CAF thread on one CPU with one worker that polls
@@ -506,8 +532,6 @@ std::string cpu_text(int cpu) {
 enum class spinning_hop { one_way, handoff };
 
 void bm_actor_local_spinning(benchmark::State& state, spinning_hop hop) {
-  auto hist = std::make_unique<latency_histogram>(); // outlives the system
-  std::atomic<std::uint64_t> received{0};
   affinity_guard restore;
   const auto [worker_cpu, driver_cpu] = cpu_pair();
   pin_current_thread(worker_cpu); // before the system: its threads inherit it
@@ -515,65 +539,24 @@ void bm_actor_local_spinning(benchmark::State& state, spinning_hop hop) {
   configure(cfg, 1, false, worker_wait::spins);
   caf::actor_system sys{cfg};
   pin_current_thread(driver_cpu);
-  const auto& pay = payload(sys);
-  auto* h = hist.get();
-  auto* count = &received;
-  auto receiver = sys.spawn([h, count]() -> caf::behavior {
-    return {
-      [h, count](const tick& t) {
-        h->record(elapsed_since(t.created_ns));
-        count->fetch_add(1, std::memory_order_release);
-      },
-    };
-  });
-  auto sender = sys.spawn(
-    [receiver](caf::event_based_actor* self) -> caf::behavior {
-      return {
-        [self, receiver](tick& t) {
-          t.created_ns = mono_ns();
-          self->send(receiver, std::move(t));
-        },
-      };
-    });
-  auto t = make_tick(pay.symbol);
-  std::uint64_t seq = 0;
-  auto one = [&] {
-    t.sequence = ++seq;
-    if (hop == spinning_hop::handoff) {
-      t.created_ns = mono_ns();
-      caf::anon_send(receiver, t);
-    } else {
-      caf::anon_send(sender, t);
-    }
-    return await_count(received, seq);
-  };
-  bool ok = true;
-  for (std::size_t i = 0; ok && i < warmup_samples; ++i)
-    ok = one();
-  hist->reset(); // the receiver is idle: everything sent was recorded
-  for (auto _ : state)
-    if (!ok || !(ok = one()))
-      break;
-  caf::anon_send_exit(sender, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(receiver, caf::exit_reason::user_shutdown);
-  if (!ok) {
-    state.SkipWithError("a message was not received in time");
-    return;
-  }
-  report_percentiles(state, *hist);
   auto spins = "one process, CAF threads: " + cpu_text(worker_cpu) + ", "
                + describe(sys, false) + ", its worker polling aggressively";
-  if (hop == spinning_hop::handoff)
-    rows.add("actor_local_handoff_spinning", *hist,
-             "one operation (a thread outside the scheduler stamps mono_ns and "
-             "sends; the receiver actor on the spinning worker records now - "
-             "stamp; paced)",
-             spins + "; the sending thread: " + cpu_text(driver_cpu), pay.bytes);
-  else
-    rows.add("actor_local_one_way_spinning", *hist,
-             "one operation (sender actor stamps mono_ns, receiver actor on the "
-             "same spinning worker records now - stamp; paced)",
-             spins, pay.bytes);
+  if (hop == spinning_hop::one_way) {
+    measure_one_way(state, sys, via_sender, "actor_local_one_way_spinning",
+                    "one operation (sender actor stamps mono_ns, receiver actor on "
+                    "the same spinning worker records now - stamp; paced)",
+                    spins);
+    return;
+  }
+  auto direct = [](const one_way_actors& a, tick& t) {
+    t.created_ns = mono_ns();
+    caf::anon_send(a.receiver, t);
+  };
+  measure_one_way(state, sys, direct, "actor_local_handoff_spinning",
+                  "one operation (a thread outside the scheduler stamps mono_ns and "
+                  "sends; the receiver actor on the spinning worker records now - "
+                  "stamp; paced)",
+                  spins + "; the sending thread: " + cpu_text(driver_cpu));
 }
 
 // -- actor_local_rtt ------------------------------------------------------------------
