@@ -95,6 +95,10 @@ void record_latency(oms_metrics& m, const order& x, nanos_t received_ns) {
   m.hop_feed_to_book.record(x.book_received_ns - x.tick_created_ns);
   m.hop_book_to_strategy.record(x.strategy_seen_ns - x.book_received_ns);
   m.hop_strategy_to_oms.record(received_ns - x.strategy_seen_ns);
+  if (x.strategy_sent_ns > 0) {
+    m.hop_strategy_pass.record(x.strategy_sent_ns - x.strategy_seen_ns);
+    m.hop_order_to_oms.record(received_ns - x.strategy_sent_ns);
+  }
 }
 
 // Every 10 ms at most: is the segment still the book's, and its writer alive?

@@ -88,6 +88,9 @@ struct oms_metrics {
   latency_histogram hop_feed_to_book;
   latency_histogram hop_book_to_strategy;
   latency_histogram hop_strategy_to_oms;
+  // strategy_to_oms split: the strategy's pass, then the order message.
+  latency_histogram hop_strategy_pass;
+  latency_histogram hop_order_to_oms;
 };
 
 /// Opens the OMS's journal: locks the trades log (one OMS per log) and recovers

@@ -603,6 +603,9 @@ private:
   void send_outbox() {
     if (outbox_.empty())
       return;
+    auto now = mono_ns();
+    for (auto& o : outbox_)
+      o.strategy_sent_ns = now;
     if (oms_ && outbox_.size() == 1) {
       send(oms_, outbox_.front());
     } else if (oms_) {

@@ -26,7 +26,10 @@ from trading_procs import (CLUSTER_ROLES, ROOT, cluster_sets,  # noqa: E402
                            effective, free_ports, start_node)
 
 BENCH = os.path.join(ROOT, "configs", "bench")
-HOPS = ("feed_to_book", "book_to_strategy", "strategy_to_oms")
+# strategy_to_oms is split in two: the strategy's pass (seen -> sent) and the order
+# message (sent -> OMS receipt).
+HOPS = ("feed_to_book", "book_to_strategy", "strategy_to_oms", "strategy_pass",
+        "order_to_oms")
 
 # How the strategy waits for the book in shm mode (strategy.wait, poll_us): each
 # is measured in both layouts as tick_to_trade_<layout>_shm_<wait>. futex keeps

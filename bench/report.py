@@ -285,13 +285,16 @@ def markdown(doc):
             continue
         out.append(f"| `{r['name']}` | {r['count']} | " + " | ".join(
             fmt_md(r[k]) for k in ("p50", "p90", "p99", "p999", "max")) + " |")
-    out += ["", "| tick-to-trade row | feed → book | book → strategy | strategy → OMS |",
-            "| --- | --- | --- | --- |"]
+    out += ["", "| tick-to-trade row | feed → book | book → strategy | strategy → OMS "
+            "| of which: the strategy's pass | the order message |",
+            "| --- | --- | --- | --- | --- | --- |"]
     for r in doc["results"]:
         if "hops" in r:
             out.append(f"| `{r['name']}` | " + " | ".join(
                 f"{fmt_md(r['hops'][h]['p50'])} / {fmt_md(r['hops'][h]['p99'])}"
-                for h in ("feed_to_book", "book_to_strategy", "strategy_to_oms")) + " |")
+                if h in r["hops"] else "-"
+                for h in ("feed_to_book", "book_to_strategy", "strategy_to_oms",
+                          "strategy_pass", "order_to_oms")) + " |")
     out += floors_md(doc["results"])
     t = doc["throughput"]
     out += ["", f"Throughput: {t['ticks_per_s_all_in_one']:,.0f} ticks/s in one process, "

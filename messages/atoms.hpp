@@ -46,6 +46,6 @@ using handled_atom = caf::atom_constant<caf::atom("handled")>;
 
 /// Bumped whenever a message struct or the entry protocol changes shape: peers of
 /// another protocol are refused at connect time with a clear error.
-constexpr std::uint32_t protocol_version = 6;
+constexpr std::uint32_t protocol_version = 7;
 
 } // namespace trading

@@ -183,6 +183,7 @@ void to_json(json& j, const order& x) {
            {"tick_created_ns", x.tick_created_ns},
            {"book_received_ns", x.book_received_ns},
            {"strategy_seen_ns", x.strategy_seen_ns},
+           {"strategy_sent_ns", x.strategy_sent_ns},
            {"event_ns", x.event_ns}};
   if (x.resend)
     j["resend"] = true;
@@ -200,6 +201,7 @@ void from_json(const json& j, order& x) {
   j.at("tick_created_ns").get_to(x.tick_created_ns);
   j.at("book_received_ns").get_to(x.book_received_ns);
   j.at("strategy_seen_ns").get_to(x.strategy_seen_ns);
+  x.strategy_sent_ns = j.value("strategy_sent_ns", nanos_t{0}); // from protocol 7 on
   x.event_ns = j.value("event_ns", nanos_t{0}); // absent in logs before protocol 5
   x.resend = j.value("resend", false);
   x.client_order_id = client_id_at(j);

@@ -30,6 +30,9 @@ struct order {
   nanos_t tick_created_ns = 0;
   nanos_t book_received_ns = 0;
   nanos_t strategy_seen_ns = 0;
+  /// When the strategy sent it: seen -> sent is its own pass (reading the batch,
+  /// deciding, building the orders), sent -> the OMS's receipt the message.
+  nanos_t strategy_sent_ns = 0;
   /// Event time (tick::event_ns) of the market event the order answers: the
   /// stack's clock for anything time-based about orders (timeouts, order-rate
   /// limits, slippage), so a backtest decides the same way on every run. 0 =
@@ -44,7 +47,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order& x) {
   return f(caf::meta::type_name("order"), x.order_id, x.account, x.client_order_id,
            x.symbol, x.dir, x.quantity, x.limit_price, x.timestamp_ns, x.tick_created_ns,
-           x.book_received_ns, x.strategy_seen_ns, x.event_ns, x.resend);
+           x.book_received_ns, x.strategy_seen_ns, x.strategy_sent_ns, x.event_ns,
+           x.resend);
 }
 
 /// The orders one strategy pass decided (a sentiment flip orders every symbol at

@@ -42,6 +42,8 @@ void write_results(const std::string& path, const node_config& cfg,
   add("feed_to_book", m.oms.hop_feed_to_book);
   add("book_to_strategy", m.oms.hop_book_to_strategy);
   add("strategy_to_oms", m.oms.hop_strategy_to_oms);
+  add("strategy_pass", m.oms.hop_strategy_pass);
+  add("order_to_oms", m.oms.hop_order_to_oms);
   add("tick_age_at_strategy", m.strategy.tick_age);
   // Every role's counters, hosted or not, so every node's file has the same keys.
   json rates = json::object();

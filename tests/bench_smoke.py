@@ -19,7 +19,7 @@ ROWS += [f"tick_to_trade_{layout}_shm_{wait}" for layout in ("all_in_one", "clus
          for wait in WAITS]
 KEYS = ["name", "unit", "count", "p50", "p90", "p99", "p999", "max", "payload_bytes",
         "profile", "method"]
-HOPS = ["feed_to_book", "book_to_strategy", "strategy_to_oms"]
+HOPS = ["feed_to_book", "book_to_strategy", "strategy_to_oms", "strategy_pass", "order_to_oms"]
 
 
 def check(cond, what):

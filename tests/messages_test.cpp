@@ -148,6 +148,7 @@ struct samples<order> {
     x.tick_created_ns = 6'000'000'001;
     x.book_received_ns = 6'000'000'502;
     x.strategy_seen_ns = 6'000'001'003;
+    x.strategy_sent_ns = 6'000'001'904;
     x.event_ns = 1'700'000'000'000'000'045;
     order y = x;
     y.order_id = "00000000deadbeef-18";
@@ -285,6 +286,7 @@ void expect_same(const order& a, const order& b) {
   EXPECT_EQ(a.tick_created_ns, b.tick_created_ns);
   EXPECT_EQ(a.book_received_ns, b.book_received_ns);
   EXPECT_EQ(a.strategy_seen_ns, b.strategy_seen_ns);
+  EXPECT_EQ(a.strategy_sent_ns, b.strategy_sent_ns);
   EXPECT_EQ(a.event_ns, b.event_ns);
 }
 
@@ -531,7 +533,8 @@ bool optional_json_field(const std::string& key) {
            || key == "order_quantity" || key == "filled_quantity"
            || key == "leaves_quantity" || key == "fee";
   else if constexpr (std::is_same_v<T, order>)
-    return key == "account" || key == "resend" || key == "event_ns";
+    return key == "account" || key == "resend" || key == "event_ns"
+           || key == "strategy_sent_ns"; // absent before protocol 7
   else if constexpr (std::is_same_v<T, tick>)
     return key == "book_received_ns" || key == "event_ns"
            || key == "depth"; // depth: if the source has it

@@ -897,8 +897,10 @@ TEST_F(strategy_test, a_batch_published_on_the_segment_is_ordered_in_one_message
   ASSERT_EQ(got->orders.size(), 2u);
   EXPECT_EQ(got->orders[0].symbol, "AAPL");
   EXPECT_EQ(got->orders[1].symbol, "MSFT");
-  // Both seen in the same pass: one strategy_seen_ns.
+  // Both seen in the same pass: one strategy_seen_ns; sent together after it.
   EXPECT_EQ(got->orders[0].strategy_seen_ns, got->orders[1].strategy_seen_ns);
+  EXPECT_EQ(got->orders[0].strategy_sent_ns, got->orders[1].strategy_sent_ns);
+  EXPECT_GE(got->orders[0].strategy_sent_ns, got->orders[0].strategy_seen_ns);
   send(execution_report_batch{{outcome_of(got->orders[0], exec_status::filled),
                                outcome_of(got->orders[1], exec_status::filled)}});
   EXPECT_TRUE(stop());

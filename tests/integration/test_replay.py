@@ -21,7 +21,7 @@ HEADER = "timestamp_ns,symbol,bid,ask,last,bid_size,ask_size\n"
 # What differs between two runs of the same backtest by design: ids (random per
 # process) and host clocks. Everything else must be equal, line for line.
 RUN_SPECIFIC = {"order_id", "execution_id", "timestamp", "tick_created_ns",
-                "book_received_ns", "strategy_seen_ns"}
+                "book_received_ns", "strategy_seen_ns", "strategy_sent_ns"}
 
 
 def comparable(lines):
