@@ -90,6 +90,26 @@ struct symbol_state {
   nanos_t backoff_ns = 0;
 };
 
+/// A pending order to send (again): its symbol's index, its number.
+struct outgoing {
+  std::size_t book;
+  std::uint64_t number;
+  bool resend;
+};
+
+/// "<8 hex digits of a random incarnation id>-": order ids unique across runs
+/// that, with the number after the prefix, fit std::string's inline buffer (15
+/// chars) for the first million orders of a run, so that an order and its
+/// copies (pending, on the wire, for the log) allocate nothing. With the earlier
+/// 16-digit prefix a pass spent about 400 ns an order allocating the id, freed
+/// later by the OMS's thread (measured in the one-process benchmark profile).
+std::string new_order_prefix() {
+  char prefix[16];
+  std::snprintf(prefix, sizeof prefix, "%08" PRIx32 "-",
+                static_cast<std::uint32_t>(new_incarnation_id()));
+  return prefix;
+}
+
 /// The live view's price samples: one per symbol per 100 ms at most.
 constexpr nanos_t live_sample_ns = 100'000'000;
 constexpr nanos_t first_backoff_ns = 100'000'000; // 0.1 s after a first reject
@@ -115,7 +135,8 @@ public:
       metrics_(*metrics),
       guard_(who, metrics->guard),
       timed_out_(static_cast<std::size_t>(cfg_.timed_out_window)),
-      drain_timeout_ns_(cfg_.drain_timeout_ms * 1'000'000) {
+      drain_timeout_ns_(cfg_.drain_timeout_ms * 1'000'000),
+      order_prefix_(new_order_prefix()) {
     for (auto& s : cfg_.instruments) {
       index_.emplace(s, books_.size());
       books_.emplace_back(s, static_cast<std::size_t>(cfg_.long_window));
@@ -125,9 +146,6 @@ public:
     outbox_.reserve(books_.size());
     sent_.reserve(books_.size());
     threshold_rule_ = cfg_.kind == "threshold";
-    char prefix[24];
-    std::snprintf(prefix, sizeof prefix, "%016" PRIx64 "-", new_incarnation_id());
-    order_prefix_ = prefix;
   }
 
   const char* name() const override {
@@ -574,8 +592,12 @@ private:
       send_order(sb, *decision, e);
   }
 
+  // Builds the order in place as the symbol's pending one; send_outbox() sends a
+  // copy. All of it is on the tick-to-trade path: nothing here allocates (id,
+  // account and symbol fit std::string's inline buffer), and the live view's
+  // event is recorded after the send.
   void send_order(symbol_state& sb, const order_decision& d, const price_event& e) {
-    order o;
+    auto& o = sb.pending.emplace();
     o.order_id = order_prefix_ + std::to_string(++order_count_);
     o.account = cfg_.account;
     o.symbol = sb.symbol;
@@ -589,35 +611,57 @@ private:
     o.strategy_seen_ns = e.seen_ns;
     o.event_ns = e.event_ns;
     metrics_.orders_sent.add();
-    record_event(sb, shm::event_kind::order, o.limit_price, o.dir, o.quantity, e.seen_ns);
     sb.pending_sent_ns = decision_now();
     sb.pending_number = order_count_;
-    sb.pending = o;
-    outbox_.push_back(std::move(o));
+    outbox_.push_back({sb.index, order_count_, false});
   }
 
   // The orders decided since the last send, as one message: a single order as
   // itself, several (one price pass can make every symbol order) as one
   // order_batch, which the OMS receives at once and journals with one write.
   // Without an OMS (lost since) they stay pending and go at the next link.
+  // What happens after the send (the orders log's copies, the live view's
+  // events, the next ids) is off the tick-to-trade path.
   void send_outbox() {
+    // An entry whose order has its outcome by now (or was replaced) is dropped.
+    outbox_.erase(std::remove_if(outbox_.begin(), outbox_.end(),
+                                 [this](const outgoing& x) {
+                                   auto& sb = books_[x.book];
+                                   return !sb.pending || sb.pending_number != x.number;
+                                 }),
+                  outbox_.end());
     if (outbox_.empty())
       return;
     auto now = mono_ns();
-    for (auto& o : outbox_)
-      o.strategy_sent_ns = now;
     if (oms_ && outbox_.size() == 1) {
-      send(oms_, outbox_.front());
+      send(oms_, wire_copy(outbox_.front(), now));
     } else if (oms_) {
       for (std::size_t i = 0; i < outbox_.size(); i += max_order_batch) {
-        auto last = std::min(outbox_.size(), i + max_order_batch);
-        send(oms_, order_batch{{outbox_.begin() + static_cast<std::ptrdiff_t>(i),
-                                outbox_.begin() + static_cast<std::ptrdiff_t>(last)}});
+        order_batch batch;
+        batch.orders.reserve(std::min(max_order_batch, outbox_.size() - i));
+        for (auto j = i; j < outbox_.size() && j < i + max_order_batch; ++j)
+          batch.orders.push_back(wire_copy(outbox_[j], now));
+        send(oms_, std::move(batch));
       }
     }
-    for (auto& o : outbox_)
-      sent_.push_back(std::move(o));
+    for (auto& x : outbox_) {
+      auto& sb = books_[x.book];
+      sb.pending->strategy_sent_ns = now;
+      sent_.push_back(*sb.pending);
+      sent_.back().resend = x.resend;
+      if (!x.resend)
+        record_event(sb, shm::event_kind::order, sb.pending->limit_price, sb.pending->dir,
+                     sb.pending->quantity, sb.pending->strategy_seen_ns);
+    }
     outbox_.clear();
+  }
+
+  // The copy of a pending order that goes on the wire, sent at `now`.
+  order wire_copy(const outgoing& x, nanos_t now) {
+    order wire = *books_[x.book].pending;
+    wire.strategy_sent_ns = now;
+    wire.resend = x.resend;
+    return wire;
   }
 
   // -- live view (read by the node's counters publisher; stores only) ----------
@@ -640,11 +684,9 @@ private:
 
   // The same order, the same id: the OMS executes it once whatever the count.
   void resend(symbol_state& sb, nanos_t now) {
-    auto o = *sb.pending;
-    o.resend = true;
     metrics_.resent.add(); // before the send: whoever gets it may read the count
     sb.pending_sent_ns = now;
-    outbox_.push_back(std::move(o));
+    outbox_.push_back({sb.index, sb.pending_number, true});
   }
 
   // The orders log is written once a round's orders are all sent: one price
@@ -775,7 +817,7 @@ private:
   std::string order_prefix_;
   std::uint64_t order_count_ = 0;
   std::uint64_t adopted_sequence_ = 0; // journal sequence of the adopted positions
-  std::vector<order> outbox_; // decided, not yet sent (send_outbox)
+  std::vector<outgoing> outbox_; // decided, not yet sent (send_outbox)
   std::vector<order> sent_;   // sent this round, not yet in the orders log
   nanos_t next_housekeeping_ns_ = 0;
   bool draining_ = false;

@@ -327,7 +327,14 @@ TEST_F(strategy_test, a_pass_that_orders_every_symbol_sends_one_order_batch) {
     EXPECT_EQ(o.dir, side::buy);
     EXPECT_EQ(o.quantity, 10);
   }
-  EXPECT_NE(got->orders[0].order_id, got->orders[1].order_id);
+  // Consecutive ids of this run ("<8 hex digits>-<n>"), each order its own, short
+  // enough for std::string's inline buffer (no allocation per order).
+  auto prefix_of = [](const std::string& id) { return id.substr(0, id.find('-') + 1); };
+  auto number_of = [](const std::string& id) { return std::stoull(id.substr(id.find('-') + 1)); };
+  EXPECT_EQ(prefix_of(got->orders[0].order_id).size(), 9u);
+  EXPECT_EQ(prefix_of(got->orders[0].order_id), prefix_of(got->orders[1].order_id));
+  EXPECT_EQ(number_of(got->orders[1].order_id), number_of(got->orders[0].order_id) + 1);
+  EXPECT_LE(got->orders[1].order_id.size(), std::string{}.capacity());
   EXPECT_EQ(got->orders[0].tick_created_ns, pass.ticks[0].created_ns);
   EXPECT_EQ(got->orders[1].tick_created_ns, pass.ticks[1].created_ns);
   EXPECT_FALSE(order_pending()); // nothing sent on its own besides the batch
