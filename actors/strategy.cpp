@@ -622,7 +622,7 @@ private:
   // order_batch, which the OMS receives at once and journals with one write.
   // Without an OMS (lost since) they stay pending and go at the next link.
   // What happens after the send (the orders log's copies, the live view's
-  // events, the next ids) is off the tick-to-trade path.
+  // events) is off the tick-to-trade path.
   void send_outbox() {
     // An entry whose order has its outcome by now (or was replaced) is dropped.
     outbox_.erase(std::remove_if(outbox_.begin(), outbox_.end(),
@@ -635,24 +635,21 @@ private:
       return;
     auto now = mono_ns();
     if (oms_ && outbox_.size() == 1) {
-      send(oms_, wire_copy(outbox_.front(), now));
+      send(oms_, as_sent(outbox_.front(), now));
     } else if (oms_) {
       for (std::size_t i = 0; i < outbox_.size(); i += max_order_batch) {
         order_batch batch;
         batch.orders.reserve(std::min(max_order_batch, outbox_.size() - i));
         for (auto j = i; j < outbox_.size() && j < i + max_order_batch; ++j)
-          batch.orders.push_back(wire_copy(outbox_[j], now));
+          batch.orders.push_back(as_sent(outbox_[j], now));
         send(oms_, std::move(batch));
       }
     }
     for (auto& x : outbox_) {
-      auto& sb = books_[x.book];
-      sb.pending->strategy_sent_ns = now;
-      sent_.push_back(*sb.pending);
-      sent_.back().resend = x.resend;
+      auto& o = sent_.emplace_back(as_sent(x, now));
       if (!x.resend)
-        record_event(sb, shm::event_kind::order, sb.pending->limit_price, sb.pending->dir,
-                     sb.pending->quantity, sb.pending->strategy_seen_ns);
+        record_event(books_[x.book], shm::event_kind::order, o.limit_price, o.dir,
+                     o.quantity, o.strategy_seen_ns);
     }
     outbox_.clear();
   }
@@ -667,12 +664,13 @@ private:
     o.order_id.assign(text, static_cast<std::size_t>(end - text));
   }
 
-  // The copy of a pending order that goes on the wire, sent at `now`.
-  order wire_copy(const outgoing& x, nanos_t now) {
-    order wire = *books_[x.book].pending;
-    wire.strategy_sent_ns = now;
-    wire.resend = x.resend;
-    return wire;
+  // A copy of the pending order as it was sent at `now`: the message's, and
+  // the orders log's.
+  order as_sent(const outgoing& x, nanos_t now) const {
+    order sent = *books_[x.book].pending;
+    sent.strategy_sent_ns = now;
+    sent.resend = x.resend;
+    return sent;
   }
 
   // -- live view (read by the node's counters publisher; stores only) ----------
