@@ -13,6 +13,7 @@
 #include "actors/interval_schedule.hpp"
 #include "actors/market_models.hpp"
 #include "actors/replay_player.hpp"
+#include "actors/self_timer.hpp"
 #include "actors/subscribers.hpp"
 #include "messages/interfaces.hpp"
 #include "messages/type_ids.hpp"
@@ -38,7 +39,7 @@ struct news_feed_state {
   std::uint64_t incarnation = new_incarnation_id();
   std::uint64_t sequence = 0;
   bool running = true;
-  std::optional<interval_schedule> schedule; // the walk's
+  std::optional<interval_timer> timer; // the walk's
   replay_state<news_replay> replay;
 
   news make(std::string symbol, std::int32_t sentiment, nanos_t event_ns) {
@@ -70,15 +71,6 @@ struct news_feed_state {
 };
 
 using self_ptr = news_feed_actor::stateful_pointer<news_feed_state>;
-
-// The next step at its due time; after a long stall, the next due time.
-void arm_timer(self_ptr self) {
-  auto next = self->state.schedule->advance(mono_ns());
-  if (next.wait_ns <= 0)
-    self->send(self, timer_atom::value);
-  else
-    self->delayed_send(self, std::chrono::nanoseconds(next.wait_ns), timer_atom::value);
-}
 
 void play_row(self_ptr self, const news_record& r) {
   auto& st = self->state;
@@ -115,9 +107,10 @@ news_feed_actor::behavior_type news_feed(self_ptr self, const news_feed_settings
     // Half a tick interval off the price feed's grid: a news event never lands
     // in a tick batch's path (with an interval that is a multiple of the
     // price feed's).
-    st.schedule.emplace(cfg.interval_ms * 1'000'000, cfg.tick_interval_us * 500,
-                        mono_ns());
-    arm_timer(self);
+    start_self_timer(self, st.timer,
+                     interval_schedule{cfg.interval_ms * 1'000'000,
+                                       cfg.tick_interval_us * 500, mono_ns()},
+                     news_feed_state::name);
   }
   auto emit_row = [self](const news_record& r) { play_row(self, r); };
   auto flush = [self] { count_replay(self->state); };
@@ -144,9 +137,12 @@ news_feed_actor::behavior_type news_feed(self_ptr self, const news_feed_settings
         play_paced(self, st.replay, news_feed_state::name, emit_row, flush);
         return;
       }
-      st.walk->next();
-      st.send_walk([&](const news& n) { st.publish(self, n); });
-      arm_timer(self);
+      if (!st.timer)
+        return;
+      for (auto due = st.timer->take(); due > 0; --due) {
+        st.walk->next();
+        st.send_walk([&](const news& n) { st.publish(self, n); });
+      }
     },
     [self, emit_row, flush](step_atom, bool play) -> caf::result<std::int64_t> {
       auto& st = self->state;
@@ -159,6 +155,8 @@ news_feed_actor::behavior_type news_feed(self_ptr self, const news_feed_settings
       if (!self->state.guard->private_ok(self, "stop"))
         return false;
       self->state.running = false;
+      if (self->state.timer)
+        self->state.timer->stop();
       self->state.guard->flush();
       return true;
     },

@@ -13,6 +13,7 @@
 #include "actors/interval_schedule.hpp"
 #include "actors/market_models.hpp"
 #include "actors/replay_player.hpp"
+#include "actors/self_timer.hpp"
 #include "actors/subscribers.hpp"
 #include "messages/interfaces.hpp"
 #include "messages/type_ids.hpp"
@@ -53,7 +54,7 @@ struct price_feed_state {
   subscriber_list<quote_sink_actor> subscribers;
   tick_batch batch; // reused every interval: no allocation once warm
   bool running = true;
-  std::optional<interval_schedule> schedule; // the walk's: on the grid, phase 0
+  std::optional<interval_timer> timer; // the walk's: on the grid, phase 0
   // Replay (price_feed.replay):
   replay_state<price_replay> replay;
   std::uint64_t incarnation = 0;
@@ -61,22 +62,6 @@ struct price_feed_state {
 };
 
 using self_ptr = price_feed_actor::stateful_pointer<price_feed_state>;
-
-// Re-arms the timer on the feed's grid (interval_schedule), so the offered rate
-// does not drift with timer lateness: a late interval fires at once and the feed
-// catches up. After a long stall (a stopped process) it skips ahead instead of
-// bursting.
-void arm_timer(self_ptr self) {
-  auto& st = self->state;
-  auto next = st.schedule->advance(mono_ns());
-  if (next.skipped > 0)
-    log_warn(price_feed_state::name,
-             "fell " + std::to_string(next.skipped) + " intervals behind: skipping ahead");
-  if (next.wait_ns <= 0)
-    self->send(self, timer_atom::value);
-  else
-    self->delayed_send(self, std::chrono::nanoseconds(next.wait_ns), timer_atom::value);
-}
 
 // Sends the ticks collected in the batch (as one message with price_feed.batch).
 void publish(self_ptr self) {
@@ -96,13 +81,14 @@ void publish(self_ptr self) {
 void emit(self_ptr self) {
   auto& st = self->state;
   auto event = wall_ns(); // the walk's event time: when it made the tick
+  auto& ticks = st.batch.ticks;
   for (std::int64_t i = 0; i < st.cfg.ticks_per_interval; ++i)
-    st.walk->step(st.batch.ticks, 0); // stamped below
+    st.walk->step(ticks, 0); // stamped below
   // Stamped once the batch is drawn, just before it is sent: tick-to-trade (and
   // tick age) start when the feed hands a tick over, not while the simulated
   // market draws it (1-1.5 us for the profile's five symbols, measured).
   auto created = mono_ns();
-  for (auto& t : st.batch.ticks) {
+  for (auto& t : ticks) {
     t.created_ns = created;
     t.event_ns = event;
   }
@@ -153,13 +139,15 @@ price_feed_actor::behavior_type price_feed(self_ptr self,
   st.guard->drop_unknown(self);
   self->set_down_handler(
     [self](caf::down_msg& msg) { self->state.subscribers.remove(msg); });
-  st.schedule.emplace(cfg.interval_us * 1000, 0, mono_ns());
   if (st.replay.active()) {
     st.incarnation = new_incarnation_id();
     st.replay.pacer.emplace(st.replay.plan.origin_ns, cfg.speed, mono_ns());
+    if (!cfg.backtest) // a backtest plays on the clock's steps, not on a timer
+      self->send(self, timer_atom::value);
+  } else if (!cfg.backtest) {
+    start_self_timer(self, st.timer, interval_schedule{cfg.interval_us * 1000, 0, mono_ns()},
+                     price_feed_state::name);
   }
-  if (!cfg.backtest) // a backtest plays on the clock's steps, not on a timer
-    self->send(self, timer_atom::value);
   auto emit_row = [self](const price_record& r) { collect_row(self->state, r); };
   auto flush = [self] {
     publish(self);
@@ -178,11 +166,10 @@ price_feed_actor::behavior_type price_feed(self_ptr self,
         play_replay(self);
         return;
       }
-      // Re-arm first: delayed_send wakes CAF's clock thread, which may preempt
-      // this worker; better before the ticks are stamped than between the feed
-      // and the book.
-      arm_timer(self);
-      emit(self);
+      if (!self->state.timer)
+        return;
+      for (auto due = self->state.timer->take(); due > 0; --due)
+        emit(self);
     },
     [self, emit_row, flush](step_atom, bool play) -> caf::result<std::int64_t> {
       auto& st = self->state;
@@ -195,6 +182,8 @@ price_feed_actor::behavior_type price_feed(self_ptr self,
       if (!self->state.guard->private_ok(self, "stop"))
         return false;
       self->state.running = false;
+      if (self->state.timer)
+        self->state.timer->stop();
       self->state.guard->flush();
       return true;
     },

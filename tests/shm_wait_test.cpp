@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/eventually.hpp"
+
 #include <atomic>
 #include <cstdint>
 #include <random>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 using namespace trading::shm;
+using trading::test_support::eventually;
 
 namespace {
 
@@ -44,18 +47,6 @@ slot_entry entry_with(std::uint64_t sequence) {
   e.feed_sequence = sequence;
   e.written_ns = monotonic_now_ns();
   return e;
-}
-
-// Spins (yielding) until `pred` holds; false if it never did within ~30 s.
-template <class Pred>
-bool eventually(Pred pred) {
-  const auto until = monotonic_now_ns() + never;
-  while (!pred()) {
-    if (monotonic_now_ns() > until)
-      return false;
-    std::this_thread::yield();
-  }
-  return true;
 }
 
 } // namespace

@@ -18,6 +18,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/eventually.hpp"
 #include "tests/temp_dir.hpp"
 #include <nlohmann/json.hpp>
 
@@ -75,17 +76,10 @@ tick update_at(const std::string& symbol, double last) {
   return u;
 }
 
-/// Polls `condition` until it holds or `patience` passed; true if it held. (For
-/// counters the strategy's own thread bumps: a generous bound, no fixed sleep.)
+/// For counters the strategy's own thread bumps.
 template <class Condition>
 bool eventually(Condition condition) {
-  auto deadline = std::chrono::steady_clock::now() + patience;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return true;
+  return test_support::eventually(condition, patience, std::chrono::milliseconds(1));
 }
 
 order make_logged_order(const std::string& id, const std::string& symbol, side dir) {

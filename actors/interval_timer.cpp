@@ -1,0 +1,57 @@
+#include "actors/interval_timer.hpp"
+
+#include <chrono>
+#include <string>
+#include <utility>
+
+#include "actors/diagnostics.hpp"
+
+namespace trading {
+
+interval_timer::interval_timer(interval_schedule schedule, std::function<void()> wake,
+                               const char* owner)
+  : wake_(std::move(wake)), owner_(owner) {
+  thread_ = std::thread([this, schedule] { run(schedule); });
+}
+
+interval_timer::~interval_timer() {
+  stop();
+}
+
+std::int64_t interval_timer::take() {
+  auto due = due_.exchange(0, std::memory_order_acq_rel);
+  if (due <= interval_schedule::max_intervals_behind)
+    return due;
+  log_warn(owner_, "fell " + std::to_string(due - 1) + " intervals behind: skipping ahead");
+  return 1;
+}
+
+void interval_timer::stop() {
+  {
+    std::lock_guard<std::mutex> guard{mx_};
+    stopping_ = true;
+  }
+  stopped_.notify_all();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id())
+    thread_.join();
+}
+
+void interval_timer::run(interval_schedule schedule) {
+  // steady_clock is CLOCK_MONOTONIC, the schedule's clock.
+  using clock = std::chrono::steady_clock;
+  std::unique_lock<std::mutex> guard{mx_};
+  for (;;) {
+    guard.unlock();
+    fall_due();
+    auto next = schedule.advance(mono_ns());
+    if (next.skipped > 0)
+      log_warn(owner_, "fell " + std::to_string(next.skipped)
+                         + " intervals behind: skipping ahead");
+    guard.lock();
+    auto due = clock::time_point{std::chrono::nanoseconds{schedule.due()}};
+    if (stopped_.wait_until(guard, due, [this] { return stopping_; }))
+      return;
+  }
+}
+
+} // namespace trading
