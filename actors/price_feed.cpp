@@ -13,6 +13,7 @@
 #include "actors/interval_schedule.hpp"
 #include "actors/market_models.hpp"
 #include "actors/replay_player.hpp"
+#include "actors/reused_message.hpp"
 #include "actors/self_timer.hpp"
 #include "actors/subscribers.hpp"
 #include "messages/interfaces.hpp"
@@ -43,8 +44,15 @@ struct price_feed_state {
                  cfg.spread_bps, new_incarnation_id());
     subscribers.track(name, m.subscribers);
     guard.emplace(name, m.guard);
-    batch.ticks.reserve(walk->symbol_count()
-                        * static_cast<std::size_t>(cfg.ticks_per_interval));
+    batch_capacity = walk->symbol_count() * static_cast<std::size_t>(cfg.ticks_per_interval);
+  }
+
+  /// The ticks of the interval being drawn, in the message that will carry them.
+  tick_batch& batch() {
+    return outgoing.filling([this](tick_batch& b) {
+      b.ticks.clear();
+      b.ticks.reserve(batch_capacity);
+    });
   }
 
   price_feed_settings cfg;
@@ -52,7 +60,11 @@ struct price_feed_state {
   std::optional<price_walk> walk;
   std::optional<actor_guard> guard;
   subscriber_list<quote_sink_actor> subscribers;
-  tick_batch batch; // reused every interval: no allocation once warm
+  // Filled in place and shared by the subscribers: once warm, an interval
+  // neither allocates nor copies its ticks (the copy of the profile's five ticks
+  // into a new message was about 0.5 us of feed -> book, measured).
+  reused_message<tick_batch> outgoing;
+  std::size_t batch_capacity = 0;
   bool running = true;
   std::optional<interval_timer> timer; // the walk's: on the grid, phase 0
   // Replay (price_feed.replay):
@@ -67,21 +79,22 @@ using self_ptr = price_feed_actor::stateful_pointer<price_feed_state>;
 void publish(self_ptr self) {
   auto& st = self->state;
   std::size_t sent = 0;
+  auto count = st.batch().ticks.size();
   if (st.cfg.batch) {
-    sent = st.subscribers.send_all(self, st.batch);
+    sent = st.subscribers.share_all<tick_batch>(self, st.outgoing.sealed());
   } else {
-    for (auto& t : st.batch.ticks)
+    for (auto& t : st.batch().ticks)
       sent += st.subscribers.send_all(self, t);
+    st.outgoing.sealed(); // kept: the next interval reuses it
   }
-  st.metrics->ticks_sent.add(st.batch.ticks.size());
+  st.metrics->ticks_sent.add(count);
   st.metrics->messages_out.add(sent);
-  st.batch.ticks.clear();
 }
 
 void emit(self_ptr self) {
   auto& st = self->state;
   auto event = wall_ns(); // the walk's event time: when it made the tick
-  auto& ticks = st.batch.ticks;
+  auto& ticks = st.batch().ticks;
   for (std::int64_t i = 0; i < st.cfg.ticks_per_interval; ++i)
     st.walk->step(ticks, 0); // stamped below
   // Stamped once the batch is drawn, just before it is sent: tick-to-trade (and
@@ -110,7 +123,7 @@ void collect_row(price_feed_state& st, const price_record& r) {
   t.sequence = ++st.sequence;
   t.created_ns = mono_ns();
   t.event_ns = r.timestamp_ns;
-  st.batch.ticks.push_back(std::move(t));
+  st.batch().ticks.push_back(std::move(t));
 }
 
 void count_replay(price_feed_state& st) {

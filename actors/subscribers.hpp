@@ -8,8 +8,12 @@
 #include "caf/actor.hpp"
 #include "caf/actor_cast.hpp"
 #include "caf/actor_control_block.hpp"
-#include "caf/local_actor.hpp"
+#include "caf/check_typed_input.hpp"
 #include "caf/exit_reason.hpp"
+#include "caf/local_actor.hpp"
+#include "caf/mailbox_element.hpp"
+#include "caf/message.hpp"
+#include "caf/response_type.hpp"
 #include "caf/send.hpp"
 #include "caf/system_messages.hpp"
 
@@ -74,6 +78,20 @@ public:
   std::size_t send_all(Self* self, const Ts&... xs) {
     for (auto& x : xs_)
       self->send(x, xs...);
+    return xs_.size();
+  }
+
+  /// Sends one message, holding a `T`, to every subscriber as it is: shared,
+  /// not copied per subscriber. `T` is checked against the subscribers'
+  /// interface as send() checks its arguments.
+  template <class T, class Self>
+  std::size_t share_all(Self* self, const caf::message& msg) {
+    static_assert(caf::response_type_unbox<caf::signatures_of_t<Sink>,
+                                           caf::detail::type_list<T>>::valid,
+                  "the subscribers do not accept this message");
+    for (auto& x : xs_)
+      x->enqueue(caf::make_mailbox_element(self->ctrl(), caf::make_message_id(), {}, msg),
+                 self->context());
     return xs_.size();
   }
 

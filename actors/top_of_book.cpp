@@ -67,7 +67,7 @@ void track_sequence(top_of_book_state& st, const tick& t) {
 
 // Writes the tick's slot; the change counter moves at publish() (per tick, or
 // once per tick_batch so that the strategy sees the whole batch in one pass).
-void apply(self_ptr self, tick t, nanos_t received_ns) {
+void apply(self_ptr self, const tick& t, nanos_t received_ns) {
   auto& st = self->state;
   st.metrics->ticks_in.add();
   auto slot = st.slots.find(t.symbol);
@@ -83,7 +83,6 @@ void apply(self_ptr self, tick t, nanos_t received_ns) {
     return;
   }
   track_sequence(st, t);
-  t.book_received_ns = received_ns;
   if (!st.lost) {
     auto& e = st.entry;
     e.top = t.top;
@@ -95,8 +94,11 @@ void apply(self_ptr self, tick t, nanos_t received_ns) {
     st.segment->stage(slot->second, e, t.depth);
     st.metrics->shm_writes.add();
   }
-  if (st.subscribers.size() > 0)
-    st.metrics->updates_out.add(st.subscribers.send_all(self, t));
+  if (st.subscribers.size() > 0) {
+    auto republished = t;
+    republished.book_received_ns = received_ns;
+    st.metrics->updates_out.add(st.subscribers.send_all(self, republished));
+  }
 }
 
 void heartbeat(self_ptr self) {
@@ -135,14 +137,15 @@ top_of_book(self_ptr self, const top_of_book_settings& cfg,
     [self](caf::down_msg& msg) { self->state.subscribers.remove(msg); });
   heartbeat(self);
   return {
-    [self](tick& t) {
-      apply(self, std::move(t), mono_ns());
+    [self](const tick& t) {
+      apply(self, t, mono_ns());
       self->state.segment->publish();
     },
-    [self](tick_batch& batch) {
+    // const: the feed's message is shared (reused_message), not copied for us.
+    [self](const tick_batch& batch) {
       auto now = mono_ns();
       for (auto& t : batch.ticks)
-        apply(self, std::move(t), now);
+        apply(self, t, now);
       self->state.segment->publish();
     },
     [self](subscribe_atom, quote_sink_actor& who) {

@@ -1,7 +1,11 @@
 // What the feeds run on besides their market models: the timer thread that keeps
-// their interval schedule (off CAF's clock thread).
+// their interval schedule (off CAF's clock thread), and the message a feed fills
+// in place and shares with its subscribers.
 #include "actors/interval_schedule.hpp"
 #include "actors/interval_timer.hpp"
+#include "actors/reused_message.hpp"
+#include "messages/market.hpp"
+#include "messages/type_ids.hpp"
 
 #include <gtest/gtest.h>
 
@@ -72,6 +76,50 @@ TEST(interval_timer_test, stop_ends_the_thread_at_once_however_long_the_interval
   timer.stop(); // and again (the destructor does too)
   EXPECT_EQ(log.wakes, 1);
   EXPECT_EQ(timer.take(), 1);
+}
+
+// -- the feed's reused message --------------------------------------------------
+
+tick_batch& fill(reused_message<tick_batch>& m, const char* symbol) {
+  auto& b = m.filling([](tick_batch& x) { x.ticks.clear(); });
+  tick t;
+  t.symbol = symbol;
+  b.ticks.push_back(t);
+  return b;
+}
+
+TEST(reused_message_test, a_receiver_that_still_holds_the_last_one_gets_it_unchanged) {
+  reused_message<tick_batch> outgoing;
+  fill(outgoing, "AAPL");
+  caf::message held = outgoing.sealed(); // a receiver that has not run yet
+  fill(outgoing, "MSFT");
+  auto next = outgoing.sealed();
+  EXPECT_EQ(outgoing.made(), 2u);
+  ASSERT_EQ(held.get_as<tick_batch>(0).ticks.size(), 1u);
+  EXPECT_EQ(held.get_as<tick_batch>(0).ticks[0].symbol, "AAPL");
+  EXPECT_EQ(next.get_as<tick_batch>(0).ticks[0].symbol, "MSFT");
+}
+
+TEST(reused_message_test, once_every_receiver_dropped_it_the_next_fills_the_same_storage) {
+  reused_message<tick_batch> outgoing;
+  auto* first = &fill(outgoing, "AAPL");
+  {
+    caf::message held = outgoing.sealed(); // received and dropped
+  }
+  auto* second = &fill(outgoing, "MSFT");
+  EXPECT_EQ(first, second);
+  EXPECT_EQ(outgoing.made(), 1u);
+  auto sent = outgoing.sealed();
+  ASSERT_EQ(sent.get_as<tick_batch>(0).ticks.size(), 1u); // reset before refilling
+  EXPECT_EQ(sent.get_as<tick_batch>(0).ticks[0].symbol, "MSFT");
+}
+
+TEST(reused_message_test, filling_twice_before_sealing_is_one_value) {
+  reused_message<tick_batch> outgoing;
+  fill(outgoing, "AAPL");
+  fill(outgoing, "MSFT");
+  EXPECT_EQ(outgoing.sealed().get_as<tick_batch>(0).ticks.size(), 2u);
+  EXPECT_EQ(outgoing.made(), 1u);
 }
 
 } // namespace
