@@ -254,6 +254,7 @@ oms_actor::behavior_type oms(self_ptr self, const oms_settings& cfg,
     // A strategy pass's orders arrive together: all are received now (none
     // waits behind another's journal write) and committed with one write.
     [self](const order_batch& xs) {
+      auto now = mono_ns(); // received: before the promise, as a lone order's
       auto& st = self->state;
       auto promise = self->make_response_promise<execution_report_batch>();
       if (!st.guard->size_ok(self, xs.orders.size(), max_order_batch, "order_batch")) {
@@ -261,7 +262,6 @@ oms_actor::behavior_type oms(self_ptr self, const oms_settings& cfg,
                                         "order_batch longer than max_order_batch"));
         return promise;
       }
-      auto now = mono_ns();
       for (auto& x : xs.orders)
         take_order(st, x, now);
       st.owed.push_back({promise, xs.orders.size()});
