@@ -1,6 +1,7 @@
 #include "actors/interval_timer.hpp"
 
 #include <chrono>
+#include <pthread.h>
 #include <string>
 #include <utility>
 
@@ -11,7 +12,13 @@ namespace trading {
 interval_timer::interval_timer(interval_schedule schedule, std::function<void()> wake,
                                const char* owner)
   : wake_(std::move(wake)), owner_(owner) {
-  thread_ = std::thread([this, schedule] { run(schedule); });
+  thread_ = std::thread([this, schedule] {
+    // Named after its owner (at most 15 characters), so that top, perf and /proc
+    // tell it from the thread that spawned the owner.
+    std::string name{owner_};
+    pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+    run(schedule);
+  });
 }
 
 interval_timer::~interval_timer() {
