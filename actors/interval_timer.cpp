@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "actors/diagnostics.hpp"
+#include "actors/time_slice.hpp"
 
 namespace trading {
 
@@ -17,6 +18,13 @@ interval_timer::interval_timer(interval_schedule schedule, std::function<void()>
     // tell it from the thread that spawned the owner.
     std::string name{owner_};
     pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+    // A short slice, so that its wake-up preempts a spinning thread on its CPU
+    // (the one-process profile's CAF worker) at once. Without it the timer fired
+    // up to milliseconds late now and then, and the feed caught up in bursts:
+    // lateness p99 2.6 ms and tick age p99 1.5 ms at 2 M ticks/s in one process,
+    // against 107 us and 124 us with it (probes, 6 s).
+    if (auto why = request_time_slice(short_time_slice_ns); !why.empty())
+      log_warn(owner_, "timer thread keeps the default time slice (" + why + ")");
     run(schedule);
   });
 }

@@ -4,6 +4,7 @@
 #include "actors/interval_schedule.hpp"
 #include "actors/interval_timer.hpp"
 #include "actors/reused_message.hpp"
+#include "actors/time_slice.hpp"
 #include "messages/market.hpp"
 #include "messages/type_ids.hpp"
 
@@ -12,7 +13,13 @@
 #include "tests/eventually.hpp"
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
+#include <string>
+#include <thread>
+
+#include <sys/syscall.h>
+#include <unistd.h>
 
 namespace trading {
 namespace {
@@ -76,6 +83,38 @@ TEST(interval_timer_test, stop_ends_the_thread_at_once_however_long_the_interval
   timer.stop(); // and again (the destructor does too)
   EXPECT_EQ(log.wakes, 1);
   EXPECT_EQ(timer.take(), 1);
+}
+
+// -- the timer thread's time slice ----------------------------------------------
+
+/// sched_getattr(2)'s view of the calling thread: its slice, or -1.
+std::int64_t own_time_slice_ns() {
+  struct {
+    std::uint32_t size, policy;
+    std::uint64_t flags;
+    std::int32_t nice;
+    std::uint32_t priority;
+    std::uint64_t runtime, deadline, period;
+  } attr{};
+  if (::syscall(SYS_sched_getattr, 0, &attr, sizeof attr, 0) != 0)
+    return -1;
+  return static_cast<std::int64_t>(attr.runtime);
+}
+
+TEST(time_slice_test, a_thread_gets_the_short_slice_it_asks_for) {
+  std::string why = "not run";
+  std::int64_t before = 0, after = 0;
+  std::thread{[&] { // a thread of its own: the test's thread keeps its slice
+    before = own_time_slice_ns();
+    why = request_time_slice(short_time_slice_ns);
+    after = own_time_slice_ns();
+  }}.join();
+  ASSERT_EQ(why, "") << "sched_setattr refused a SCHED_OTHER slice";
+  if (after == before && before != short_time_slice_ns)
+    GTEST_SKIP() << "this kernel ignores custom slices (Linux 6.12+ has them): the "
+                    "slice stayed "
+                 << before << " ns";
+  EXPECT_EQ(after, short_time_slice_ns);
 }
 
 // -- the feed's reused message --------------------------------------------------
