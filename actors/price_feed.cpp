@@ -195,8 +195,7 @@ price_feed_actor::behavior_type price_feed(self_ptr self,
       if (!self->state.guard->private_ok(self, "stop"))
         return false;
       self->state.running = false;
-      if (self->state.timer)
-        self->state.timer->stop();
+      self->state.timer.reset(); // stops its thread and drops its reference to us
       self->state.guard->flush();
       return true;
     },

@@ -56,7 +56,7 @@ void play_paced(Self* self, replay_state<Reader>& st, const char* who, Emit&& em
     st.end(who);
   else if (wait == 0)
     self->send(self, timer_atom::value); // a full burst: let others run first
-  else
+  else // paced by the recording's timestamps, not a grid: no interval_timer here
     self->delayed_send(self, std::chrono::nanoseconds(wait), timer_atom::value);
 }
 

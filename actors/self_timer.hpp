@@ -15,8 +15,9 @@
 
 namespace trading {
 
-/// The timer holds a strong reference to `self`; stateful actors destroy their
-/// state (and so stop the timer) when they terminate, which breaks the cycle.
+/// The timer holds a strong reference to `self`: reset `timer` when the actor
+/// stops its timer for good; stateful actors destroy their state (and so the
+/// timer) when they terminate, which breaks the cycle in any case.
 template <class Self>
 void start_self_timer(Self* self, std::optional<interval_timer>& timer,
                       const interval_schedule& schedule, const char* owner) {

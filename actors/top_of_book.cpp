@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "caf/actor_system.hpp"
+#include "caf/make_message.hpp"
 #include "caf/stateful_actor.hpp"
 #include "caf/system_messages.hpp"
 #include "caf/typed_event_based_actor.hpp"
@@ -95,9 +96,10 @@ void apply(self_ptr self, const tick& t, nanos_t received_ns) {
     st.metrics->shm_writes.add();
   }
   if (st.subscribers.size() > 0) {
-    auto republished = t;
-    republished.book_received_ns = received_ns;
-    st.metrics->updates_out.add(st.subscribers.send_all(self, republished));
+    // One message with the book's stamp, shared by every subscriber.
+    auto republished = caf::make_message(t);
+    republished.get_mutable_as<tick>(0).book_received_ns = received_ns; // unshared yet
+    st.metrics->updates_out.add(st.subscribers.share_all<tick>(self, republished));
   }
 }
 
