@@ -387,6 +387,7 @@ caf::behavior edge(broker_ptr self, edge_settings cfg, edge_metrics* metrics) {
       st.metrics->clients.fetch_add(1, std::memory_order_relaxed);
     },
     [self](const io::new_data_msg& msg) {
+      self->state.metrics->bytes_in.add(msg.buf.size());
       auto i = self->state.conns.find(msg.handle);
       if (i != self->state.conns.end())
         on_data(self, msg.handle, i->second, msg.buf);

@@ -44,6 +44,7 @@ struct edge_settings {
 struct edge_metrics {
   std::atomic<std::int64_t> clients{0};
   counter connections;
+  counter bytes_in; // read from clients, whole frames or not
   counter frames_in;
   counter frames_out;
   counter orders;

@@ -189,13 +189,15 @@ const role_adapter edge_role{
                 {"edge", "frames out", e.frames_out.get(), counter, "out"},
                 {"edge", "orders", e.orders.get()},
                 {"edge", "rejects", e.rejects.get()},
-                {"edge", "drops", e.drops.get()}});
+                {"edge", "drops", e.drops.get()},
+                {"edge", "bytes in", e.bytes_in.get()}}); // last: the stats line's fields stay
   },
   [](const node_metrics& m) {
     return std::make_pair(m.edge.frames_in.get(), m.edge.frames_out.get());
   },
   [](const node_metrics& m) {
     return counters{{"edge_connections", m.edge.connections.get()},
+                    {"edge_bytes_in", m.edge.bytes_in.get()},
                     {"edge_frames_in", m.edge.frames_in.get()},
                     {"edge_frames_out", m.edge.frames_out.get()},
                     {"edge_orders", m.edge.orders.get()},

@@ -36,6 +36,16 @@ def wait_for(predicate, timeout, what, interval=0.05):
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
+TRADING_STAT = os.environ.get("TRADING_STAT", "trading_stat")
+
+
+def stat(*args, timeout=30):
+    """trading_stat's exit code and output."""
+    r = subprocess.run([TRADING_STAT, "--interval-ms", "300", *args],
+                       capture_output=True, text=True, timeout=timeout)
+    return r.returncode, r.stdout + r.stderr
+
+
 def read_json_lines(path):
     if not os.path.exists(path):
         return []

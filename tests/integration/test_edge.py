@@ -10,7 +10,7 @@ import time
 import unittest
 
 from edge_clients import GatewayClient, StarClient, gateway_bytes
-from harness import CONFIGS, FAST, NodeTest, read_json_lines, wait_for
+from harness import CONFIGS, FAST, NodeTest, read_json_lines, stat, wait_for
 
 CONFIG = os.path.join(CONFIGS, "all_in_one.json")
 PORT_KEYS = ["price_port", "news_port", "order_port", "gateway_port", "oms_port"]
@@ -18,7 +18,9 @@ PORT_KEYS = ["price_port", "news_port", "order_port", "gateway_port", "oms_port"
 
 class EdgeTest(NodeTest):
     def start_edge(self, *extra, keys=PORT_KEYS):
-        sets = [*self.private(), *FAST, *[f"edge.{k}=0" for k in keys], *extra]
+        self.name = f"edge_{os.getpid()}"  # its counters segment's, for edge_bytes_in
+        sets = [*self.private(), *FAST, *[f"edge.{k}=0" for k in keys],
+                f"node.name={self.name}", *extra]
         node = self.node("edge", CONFIG, sets).start()
         ports = {}
 
@@ -31,6 +33,24 @@ class EdgeTest(NodeTest):
             return len(ports) == len(keys)
         wait_for(listening, 10, "the edge's listeners")
         return node, ports
+
+    def edge_bytes_in(self):
+        """The edge's bytes read so far, from its counters segment (None before the
+        first publish)."""
+        code, out = stat("--json", "--node", self.name)
+        if code != 0:
+            return None
+        return json.loads(out)["nodes"][0]["counters"]["edge"]["bytes in"]["value"]
+
+    def send_split(self, client, data, at):
+        """Sends `data` in two writes, the second once the edge has read the first
+        on its own: its reassembly of a frame across reads is what is tested."""
+        wait_for(lambda: self.edge_bytes_in() is not None, 10, "the counters segment")
+        before = self.edge_bytes_in()
+        client.send(data[:at])
+        wait_for(lambda: self.edge_bytes_in() >= before + at, 10,
+                 "the edge reading the first half")
+        client.send(data[at:])
 
     def edge_trades(self):
         return [t for t in read_json_lines(self.trades) if "client_order_id" in t]
@@ -51,9 +71,7 @@ class EdgeTest(NodeTest):
         # A good order split across two writes.
         first = json.dumps({"id": 1, "action": "BUY", "quantity": 10,
                             "symbol": "AAPL", "price": 1000}).encode() + b"*"
-        orders.send(first[:17])
-        time.sleep(0.05)
-        orders.send(first[17:])
+        self.send_split(orders, first, 17)
         a1 = orders.answer(1)
         self.assertEqual(a1["type"], "execution")
         self.assertEqual(a1["status"], "FILLED", a1)
@@ -109,12 +127,11 @@ class EdgeTest(NodeTest):
         order = gateway_bytes({"type": 4, "data": {
             "order_id": "g-1", "symbol": "AAPL", "side": "BUY", "price": 1000,
             "quantity": 7, "timestamp": time.time()}})
-        oms.send(order[:3])
-        time.sleep(0.05)
-        oms.send(order[3:] + struct_empty() + gateway_bytes({"type": 7, "data": {}})
-                 + gateway_bytes({"type": 4, "data": {
-                     "order_id": 9, "symbol": "MSFT", "side": "SELL", "price": 1,
-                     "quantity": 2, "account": "desk-a"}}))
+        more = (struct_empty() + gateway_bytes({"type": 7, "data": {}})
+                + gateway_bytes({"type": 4, "data": {
+                    "order_id": 9, "symbol": "MSFT", "side": "SELL", "price": 1,
+                    "quantity": 2, "account": "desk-a"}}))
+        self.send_split(oms, order + more, 3)
         e1 = oms.answer("g-1")
         self.assertEqual(e1["status"], "FILLED", e1)
         self.assertEqual(e1["quantity"], 7)

@@ -3,22 +3,11 @@
 import json
 import os
 import signal
-import subprocess
 import unittest
 
-from harness import CONFIGS, FAST, NodeTest, wait_for
+from harness import CONFIGS, FAST, NodeTest, stat, wait_for
 
 CONFIG = os.path.join(CONFIGS, "all_in_one.json")
-TRADING_STAT = os.environ.get("TRADING_STAT", "trading_stat")
-
-
-def stat(*args, timeout=30):
-    """trading_stat's exit code and output."""
-    r = subprocess.run([TRADING_STAT, "--interval-ms", "300", *args],
-                       capture_output=True, text=True, timeout=timeout)
-    return r.returncode, r.stdout + r.stderr
-
-
 class LiveViewTest(NodeTest):
     def start(self, name, *extra):
         """An all-in-one node named `name` (unique to this test)."""
