@@ -44,6 +44,26 @@ PROFILE_CONFIG = {"all_in_one": os.path.join(BENCH, "all_in_one.json"),
                   "cluster": os.path.join(BENCH, "cluster", "strategy.json")}
 
 
+# Where the cluster's nodes run, per way of waiting. The profile's configs serve
+# the spinning strategy: only its thread is pinned (CPU 1), and every other
+# thread goes where the kernel puts it, since a node pinned beside the spinner
+# waits for it. A strategy that sleeps (poll, futex, or its mailbox with
+# book_source actor) leaves CPU 1 free most of the time, and then each pair of
+# nodes that talk most shares a core: feeds and book on CPU 0, strategy and OMS
+# on CPU 1. Interleaved probes, two rounds of 10 s: tick-to-trade p50 futex
+# 142-147 against 160-165 us, poll 185-187 against 255-260 us, actor 202-206
+# against 244-256 us; the spinning row gained nothing from it (96-98 against
+# 97-99 us).
+SLEEPER_PLACEMENT = {"feeds": ["node.cpus=[0]"], "book": ["node.cpus=[0]"],
+                     "strategy": ["node.cpus=[1]"], "oms": ["node.cpus=[1]"]}
+
+
+def placement(layout, wait):
+    """Per-node --set values for `layout` when the strategy waits by `wait`
+    (a key of WAITS, or "actor" for book_source actor)."""
+    return SLEEPER_PLACEMENT if layout == "cluster" and wait != "spin" else None
+
+
 def profile_wait(layout):
     """Which of WAITS the layout's benchmark profile uses."""
     config = PROFILE_CONFIG[layout]
@@ -90,23 +110,29 @@ def private(workdir, tag):
             f"strategy.orders_log={os.path.join(workdir, tag + '.orders.log')}"]
 
 
-def all_in_one(book_source, duration, workdir, extra=()):
+def all_in_one(book_source, duration, workdir, extra=(), per_role=None):
+    """per_role is accepted for cluster()'s signature; one process has one node."""
     tag = f"aio_{book_source}_{int(time.time() * 1000) % 100000}"
     sets = [*private(workdir, tag), f"strategy.book_source={book_source}", *extra]
     return run_nodes([("all_in_one", os.path.join(BENCH, "all_in_one.json"), sets)],
                      duration, workdir)["all_in_one"], sets
 
 
-def cluster(book_source, duration, workdir, extra=()):
+def cluster(book_source, duration, workdir, extra=(), per_role=None):
+    """per_role: role -> --set values for that node alone (its placement); they
+    are returned among the sets as `role:key=value`."""
     tag = f"cl_{book_source}_{int(time.time() * 1000) % 100000}"
     ports = dict(zip(CLUSTER_ROLES, free_ports(4)))
     shared = [*private(workdir, tag), *cluster_sets(ports),
               f"strategy.book_source={book_source}", *extra]
+    per_role = per_role or {}
     # Consumers first: by the time the feed ticks, everyone is linked.
     order = ("oms", "strategy", "book", "feeds")
     specs = [(role, os.path.join(BENCH, "cluster", f"{role}.json"),
-              [*shared, f"node.port={ports[role]}"]) for role in order]
-    return run_nodes(specs, duration, workdir), shared
+              [*shared, *per_role.get(role, ()), f"node.port={ports[role]}"])
+             for role in order]
+    own = [f"{role}:{s}" for role in order for s in per_role.get(role, ())]
+    return run_nodes(specs, duration, workdir), [*shared, *own]
 
 
 def profile_of(sets, layout):
@@ -141,7 +167,7 @@ def tick_to_trade_rows(duration, workdir):
     for layout, run in (("all_in_one", all_in_one), ("cluster", cluster)):
         chosen = profile_wait(layout)
         for wait, extra in WAITS.items():
-            res, sets = run("shm", duration, workdir, extra)
+            res, sets = run("shm", duration, workdir, extra, placement(layout, wait))
             latency = res["latency_ns"] if layout == "all_in_one" else res["oms"]["latency_ns"]
             row = latency_row(f"tick_to_trade_{layout}_shm_{wait}", latency, sets, layout,
                               method, wait)
@@ -152,7 +178,7 @@ def tick_to_trade_rows(duration, workdir):
                 rows.append({**row, "name": f"tick_to_trade_{layout}_shm"})
                 if layout == "all_in_one":
                     baseline = (res, sets)
-        res, sets = run("actor", duration, workdir)
+        res, sets = run("actor", duration, workdir, (), placement(layout, "actor"))
         latency = res["latency_ns"] if layout == "all_in_one" else res["oms"]["latency_ns"]
         rows.append(latency_row(f"tick_to_trade_{layout}_actor", latency, sets, layout,
                                 method))
