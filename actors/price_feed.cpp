@@ -192,12 +192,7 @@ price_feed_actor::behavior_type price_feed(self_ptr self,
                        price_feed_state::name, emit_row, flush);
     },
     [self](stop_atom) {
-      if (!self->state.guard->private_ok(self, "stop"))
-        return false;
-      self->state.running = false;
-      self->state.timer.reset(); // stops its thread and drops its reference to us
-      self->state.guard->flush();
-      return true;
+      return stop_timed_feed(self);
     },
   };
 }

@@ -31,4 +31,18 @@ void start_self_timer(Self* self, std::optional<interval_timer>& timer,
     owner);
 }
 
+/// A timed feed's stop_atom, from its node only: it emits no more and its
+/// timer's thread ends (dropping its reference to the feed). Returns whether
+/// the feed stopped.
+template <class Self>
+bool stop_timed_feed(Self* self) {
+  auto& st = self->state;
+  if (!st.guard->private_ok(self, "stop"))
+    return false;
+  st.running = false;
+  st.timer.reset();
+  st.guard->flush();
+  return true;
+}
+
 } // namespace trading
