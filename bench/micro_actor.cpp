@@ -4,6 +4,9 @@
 //   actor_local_one_way_spinning, actor_local_handoff_spinning  the same hop
 //                         with the one-process profile's spinning worker, from
 //                         an actor on it and from a thread on the other CPU
+//   actor_local_one_way_spinning_every_ms, actor_local_handoff_spinning_every_ms
+//                         those two hops once a millisecond, the stack's cadence
+//                         (cold caches), instead of back to back
 //   actor_local_rtt       an event-based actor's request(...).then() -> echo
 //                         actor -> response, back to back (what our actors do)
 //   actor_local_rtt_blocking  scoped_actor request(...).receive() -> echo
@@ -54,6 +57,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -467,14 +471,21 @@ one_way_actors spawn_one_way(caf::actor_system& sys, latency_histogram* h,
 // dropped. Adds the row, or marks the benchmark failed if one was lost.
 template <class Send>
 void measure_one_way(benchmark::State& state, caf::actor_system& sys, Send send,
-                     const char* name, const char* method, const std::string& profile) {
+                     const char* name, const char* method, const std::string& profile,
+                     nanos_t every_ns = 0) {
   auto hist = std::make_unique<latency_histogram>();
   std::atomic<std::uint64_t> received{0};
   auto actors = spawn_one_way(sys, hist.get(), &received);
   const auto& pay = payload(sys);
   auto t = make_tick(pay.symbol);
   std::uint64_t seq = 0;
+  nanos_t next_ns = 0;
   auto one = [&] {
+    if (every_ns > 0) { // the driver spins until the next send is due
+      while (mono_ns() < next_ns) {
+      }
+      next_ns = mono_ns() + every_ns;
+    }
     t.sequence = ++seq;
     send(actors, t);
     return await_count(received, seq);
@@ -529,9 +540,16 @@ std::string cpu_text(int cpu) {
 // actor_local_one_way's sleeping workers pay a wake-up these hops do not (and a
 // halted vCPU's on a guest without a cpuidle driver), so these are the floors of
 // the one-process rows.
+//
+// The `_every_ms` rows send the same hops once a millisecond, the stack's cadence
+// (one tick batch, about one order, per millisecond): in between both threads
+// spin on nothing, so what the hop needs leaves their caches as it does in the
+// stack. Their excess over the back-to-back rows is what a hop pays for being
+// cold; they are not floors.
 enum class spinning_hop { one_way, handoff };
 
-void bm_actor_local_spinning(benchmark::State& state, spinning_hop hop) {
+void bm_actor_local_spinning(benchmark::State& state, spinning_hop hop, nanos_t every_ns,
+                             const char* name) {
   affinity_guard restore;
   const auto [worker_cpu, driver_cpu] = cpu_pair();
   pin_current_thread(worker_cpu); // before the system: its threads inherit it
@@ -541,22 +559,26 @@ void bm_actor_local_spinning(benchmark::State& state, spinning_hop hop) {
   pin_current_thread(driver_cpu);
   auto spins = "one process, CAF threads: " + cpu_text(worker_cpu) + ", "
                + describe(sys, false) + ", its worker polling aggressively";
+  std::string pacing = every_ns > 0 ? "; one send per " + std::to_string(every_ns / 1000)
+                                          + " us, the driver spinning in between"
+                                    : std::string{};
   if (hop == spinning_hop::one_way) {
-    measure_one_way(state, sys, via_sender, "actor_local_one_way_spinning",
+    measure_one_way(state, sys, via_sender, name,
                     "one operation (sender actor stamps mono_ns, receiver actor on "
                     "the same spinning worker records now - stamp; paced)",
-                    spins);
+                    spins + pacing, every_ns);
     return;
   }
   auto direct = [](const one_way_actors& a, tick& t) {
     t.created_ns = mono_ns();
     caf::anon_send(a.receiver, t);
   };
-  measure_one_way(state, sys, direct, "actor_local_handoff_spinning",
+  measure_one_way(state, sys, direct, name,
                   "one operation (a thread outside the scheduler stamps mono_ns and "
                   "sends; the receiver actor on the spinning worker records now - "
                   "stamp; paced)",
-                  spins + "; the sending thread: " + cpu_text(driver_cpu));
+                  spins + "; the sending thread: " + cpu_text(driver_cpu) + pacing,
+                  every_ns);
 }
 
 // -- actor_local_rtt ------------------------------------------------------------------
@@ -987,16 +1009,21 @@ int main(int argc, char** argv) {
     ->Iterations(n(200'000, 5'000))
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
-  benchmark::RegisterBenchmark("actor_local_one_way_spinning", bm_actor_local_spinning,
-                               spinning_hop::one_way)
-    ->Iterations(n(200'000, 5'000))
-    ->Unit(benchmark::kMicrosecond)
-    ->UseRealTime();
-  benchmark::RegisterBenchmark("actor_local_handoff_spinning", bm_actor_local_spinning,
-                               spinning_hop::handoff)
-    ->Iterations(n(200'000, 5'000))
-    ->Unit(benchmark::kMicrosecond)
-    ->UseRealTime();
+  // Back to back (the floors), then once a millisecond (5 s; the warm-up's
+  // 1000 samples take another second).
+  for (auto [name, hop, every_ns, full, quick] :
+       {std::tuple{"actor_local_one_way_spinning", spinning_hop::one_way, nanos_t{0},
+                   200'000, 5'000},
+        std::tuple{"actor_local_handoff_spinning", spinning_hop::handoff, nanos_t{0},
+                   200'000, 5'000},
+        std::tuple{"actor_local_one_way_spinning_every_ms", spinning_hop::one_way,
+                   nanos_t{1'000'000}, 5'000, 1'000},
+        std::tuple{"actor_local_handoff_spinning_every_ms", spinning_hop::handoff,
+                   nanos_t{1'000'000}, 5'000, 1'000}})
+    benchmark::RegisterBenchmark(name, bm_actor_local_spinning, hop, every_ns, name)
+      ->Iterations(n(full, quick))
+      ->Unit(benchmark::kMicrosecond)
+      ->UseRealTime();
   benchmark::RegisterBenchmark("actor_local_rtt", bm_actor_local_rtt)
     ->Iterations(n(500'000, 5'000))
     ->Unit(benchmark::kMicrosecond)

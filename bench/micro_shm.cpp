@@ -3,6 +3,8 @@
 //   shm_read           one seqlock slot read of the book segment, same process
 //   shm_cross_process  a slot write in one process seen by a spinning reader in
 //                      another (one way, paced: one write in flight at a time)
+//   shm_cross_process_every_ms  the same, one write per millisecond (the
+//                      stack's cadence, on caches that go cold in between)
 //   shm_cross_process_futex  the same, the reader asleep on the segment's futex
 //                      (strategy.wait = futex, spin 0): each write is made once
 //                      the reader has announced itself, so every sample pays
@@ -32,6 +34,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <tuple>
 
 #include <benchmark/benchmark.h>
 
@@ -190,7 +193,10 @@ enum class cross_wait { spin, futex };
   ::_exit(0);
 }
 
-void bm_shm_cross_process(benchmark::State& state, cross_wait wait) {
+// every_ns > 0: one write per every_ns, the writer spinning in between (the
+// `_every_ms` row: the stack's cadence, on caches that went cold meanwhile).
+void bm_shm_cross_process(benchmark::State& state, cross_wait wait, nanos_t every_ns,
+                          const char* row) {
   affinity_guard restore;
   auto [writer_cpu, reader_cpu] = cpu_pair();
   const auto total = warmup_samples
@@ -220,7 +226,13 @@ void bm_shm_cross_process(benchmark::State& state, cross_wait wait) {
   ok = ok && sh->failed.load() == 0;
   ::shm_unlink(name.c_str()); // both sides mapped it (see bm_shm_read)
   std::uint64_t seq = 0;
+  nanos_t next_ns = 0;
   auto send_one = [&] {
+    if (every_ns > 0) {
+      while (mono_ns() < next_ns) {
+      }
+      next_ns = mono_ns() + every_ns;
+    }
     // A sleeping reader is the case to time: write once it has announced itself.
     if (wait == cross_wait::futex
         && !spin_until([&] { return writer.waiting_readers() > 0; }, seconds(5), 0))
@@ -252,8 +264,11 @@ void bm_shm_cross_process(benchmark::State& state, cross_wait wait) {
   }
   report_percentiles(state, sh->hist);
   const bool futex = wait == cross_wait::futex;
-  const std::string how = futex ? "reader asleep on the futex" : "reader spins";
-  rows.add(futex ? "shm_cross_process_futex" : "shm_cross_process", sh->hist,
+  const std::string how = (futex ? "reader asleep on the futex" : "reader spins")
+                          + (every_ns > 0 ? ", one write per "
+                                              + std::to_string(every_ns / 1000) + " us"
+                                          : std::string{});
+  rows.add(row, sh->hist,
            "one operation",
            reader_cpu >= 0 ? how + ", pinned to another CPU (writer "
                                + cpu_text(writer_cpu) + ", reader "
@@ -438,16 +453,16 @@ int main(int argc, char** argv) {
     ->Iterations(n(200'000, 5'000))
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
-  benchmark::RegisterBenchmark("shm_cross_process", bm_shm_cross_process,
-                               cross_wait::spin)
-    ->Iterations(n(1'000'000, 5'000))
-    ->Unit(benchmark::kNanosecond)
-    ->UseRealTime();
-  benchmark::RegisterBenchmark("shm_cross_process_futex", bm_shm_cross_process,
-                               cross_wait::futex)
-    ->Iterations(n(200'000, 5'000))
-    ->Unit(benchmark::kNanosecond)
-    ->UseRealTime();
+  for (auto [row, wait, every_ns, full, quick] :
+       {std::tuple{"shm_cross_process", cross_wait::spin, nanos_t{0}, 1'000'000, 5'000},
+        std::tuple{"shm_cross_process_futex", cross_wait::futex, nanos_t{0}, 200'000,
+                   5'000},
+        std::tuple{"shm_cross_process_every_ms", cross_wait::spin, nanos_t{1'000'000},
+                   5'000, 1'000}})
+    benchmark::RegisterBenchmark(row, bm_shm_cross_process, wait, every_ns, row)
+      ->Iterations(n(full, quick))
+      ->Unit(benchmark::kNanosecond)
+      ->UseRealTime();
   benchmark::RegisterBenchmark("tcp_loopback_rtt", bm_tcp_loopback_rtt)
     ->Iterations(n(200'000, 5'000))
     ->Unit(benchmark::kMicrosecond)

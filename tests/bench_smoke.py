@@ -17,6 +17,10 @@ ROWS = ["shm_read", "shm_cross_process", "shm_cross_process_futex", "actor_local
         "tick_to_trade_cluster_shm", "tick_to_trade_cluster_actor"]
 ROWS += [f"tick_to_trade_{layout}_shm_{wait}" for layout in ("all_in_one", "cluster")
          for wait in WAITS]
+# The same hops once a millisecond, the stack's cadence.
+EVERY_MS = ["actor_local_one_way_spinning_every_ms", "shm_cross_process_every_ms",
+            "actor_local_handoff_spinning_every_ms"]
+ROWS += EVERY_MS
 KEYS = ["name", "unit", "count", "p50", "p90", "p99", "p999", "max", "payload_bytes",
         "profile", "method"]
 HOPS = ["feed_to_book", "book_to_strategy", "strategy_to_oms", "strategy_pass", "order_to_oms"]
@@ -67,6 +71,15 @@ def main():
             check(all(f in rows for f in floor["from"]), f"{name}: floor from unknown rows")
             check(abs(r.get("ratio_to_floor", -1) - r["p50"] / floor["p50"]) < 0.01,
                   f"{name}: ratio_to_floor is not p50 / floor")
+    # The one-process spinning row against its hops at the stack's cadence too.
+    spin = rows["tick_to_trade_all_in_one_shm_spin"]
+    check(spin.get("floor_every_ms", {}).get("from") == EVERY_MS,
+          f"tick_to_trade_all_in_one_shm_spin: no floor every ms: {spin.get('floor_every_ms')}")
+    check(abs(spin.get("ratio_to_floor_every_ms", -1)
+              - spin["p50"] / spin["floor_every_ms"]["p50"]) < 0.01,
+          "ratio_to_floor_every_ms is not p50 / floor_every_ms")
+    check("floor_every_ms" not in rows["tick_to_trade_all_in_one_shm_futex"],
+          "the futex row got a floor every ms (there is no futex row every ms)")
     for layout in ("all_in_one", "cluster"):
         chosen = rows[f"tick_to_trade_{layout}_shm"].get("wait")
         check(chosen in WAITS, f"tick_to_trade_{layout}_shm: no wait ({chosen})")
