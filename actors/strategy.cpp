@@ -284,6 +284,10 @@ private:
         oms_ = x;
         if (!oms_)
           return;
+        warm_oms_ = cfg_.warm_us > 0 && oms_.node() == system().node();
+        if (cfg_.warm_us > 0 && !warm_oms_)
+          log_info(who, "strategy.warm_us: not used, the OMS is in another process "
+                        "(a message over the network warms nothing)");
         // Positions first: the answers to the resends that follow are then
         // either in them (older journal sequence) or after them.
         send(oms_, positions_atom::value, cfg_.account);
@@ -634,6 +638,7 @@ private:
     if (outbox_.empty())
       return;
     auto now = mono_ns();
+    next_warm_ns_ = now + cfg_.warm_us * 1000;
     if (oms_ && outbox_.size() == 1) {
       send(oms_, as_sent(outbox_.front(), now));
     } else if (oms_) {
@@ -710,9 +715,22 @@ private:
 
   // -- timers -----------------------------------------------------------------
 
+  // strategy.warm_us: sent once a message, nothing else. Between two orders
+  // (about a millisecond apart) the path of the next one leaves the caches of
+  // both threads: the hand-over to the OMS's worker costs 5 us p50 at that
+  // cadence against 1.1 us back to back (actor_local_handoff_spinning_every_ms).
+  // An order resets the period, since it warmed the path itself.
+  void keep_order_path_warm(nanos_t now) {
+    if (!warm_oms_ || now < next_warm_ns_)
+      return;
+    send(oms_, warm_atom::value);
+    next_warm_ns_ = now + cfg_.warm_us * 1000;
+  }
+
   void housekeeping() {
     tell_clock();
     auto now = mono_ns();
+    keep_order_path_warm(now);
     if (now < next_housekeeping_ns_)
       return;
     next_housekeeping_ns_ = now + 10'000'000; // every 10 ms
@@ -827,6 +845,8 @@ private:
   std::uint64_t order_count_ = 0;
   std::uint64_t adopted_sequence_ = 0; // journal sequence of the adopted positions
   std::vector<outgoing> outbox_; // decided, not yet sent (send_outbox)
+  bool warm_oms_ = false;  // strategy.warm_us applies: its OMS is in this process
+  nanos_t next_warm_ns_ = 0;
   std::vector<order> sent_;   // sent this round, not yet in the orders log
   nanos_t next_housekeeping_ns_ = 0;
   bool draining_ = false;

@@ -35,6 +35,9 @@ using timer_atom = caf::atom_constant<caf::atom("timer")>;
 /// Public: (positions_atom, account) -> that account's positions (order entry).
 /// Private: node -> oms: (positions_atom) -> every account's, for the summary.
 using positions_atom = caf::atom_constant<caf::atom("positions")>;
+/// strategy -> its OMS in the same process, while idle (strategy.warm_us): a
+/// no-op whose delivery keeps the order's path in the caches of both threads.
+using warm_atom = caf::atom_constant<caf::atom("warm")>;
 
 /// Backtest (one process, node.backtest): clock -> feed: (step_atom, play) plays
 /// the feed's next replayed event if `play` (else only looks) and answers the

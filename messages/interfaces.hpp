@@ -46,12 +46,14 @@ using sentiment_stream_actor
 
 /// Executes an order (or a strategy pass's orders, together); the report is in
 /// the trades log when it is sent. An account's positions, for a client to
-/// reconcile with after it (re)connects.
+/// reconcile with after it (re)connects. A warm_atom does nothing (its strategy
+/// sends it to keep the path warm).
 using order_entry_actor
   = caf::typed_actor<caf::replies_to<order>::with<execution_report>,
                      caf::replies_to<order_batch>::with<execution_report_batch>,
                      caf::replies_to<positions_atom, std::string>::with<
-                       account_positions>>;
+                       account_positions>,
+                     caf::reacts_to<warm_atom>>;
 
 // -- the node's entry -----------------------------------------------------------
 

@@ -226,6 +226,10 @@ std::vector<schema::key> make_keys() {
   s.push_back(key("strategy.spin_us", "us",
                   "wait = futex: spin this long before sleeping on the futex",
                   ACCESS(strategy.spin_us), between(0, 1000)));
+  s.push_back(key("strategy.warm_us", "us",
+                  "0 = off; else, while idle, a no-op message to the OMS this often, "
+                  "so that an order finds its path in cache (an OMS in this process only)",
+                  ACCESS(strategy.warm_us), between(0, 1e6)));
   s.push_back(key("strategy.short_window", "prices", "short moving average",
                   ACCESS(strategy.short_window), between(1, 10000)));
   s.push_back(key("strategy.long_window", "prices", "long moving average",

@@ -809,10 +809,11 @@ TEST(config, schema_markdown_contains_every_key) {
                    "peers.oms.port", "edge.host", "edge.price_port", "edge.news_port",
                    "edge.order_port", "edge.gateway_port", "edge.oms_port",
                    "edge.client_buffer_kb", "edge.order_timeout_ms",
-                   "node.cpu_dma_latency_us", "strategy.sched_policy"})
+                   "node.cpu_dma_latency_us", "strategy.sched_policy",
+                   "strategy.warm_us"})
     EXPECT_NE(md.find(std::string{"| `"} + key + "` |"), std::string::npos) << key;
   // ... and nothing else: one row per key plus the two header lines.
-  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 100 + 2);
+  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 101 + 2);
   EXPECT_NE(md.find("order ids given up on (outside the OMS dedup window) kept to "
                     "recognize a late outcome"),
             std::string::npos);

@@ -674,7 +674,8 @@ TEST(middleman, typed_handles_cross_and_still_reach_their_actor) {
     },
     [](positions_atom, const std::string& account) {
       return account_positions{account, 0, {}};
-    }};
+    },
+    [](warm_atom) {}};
   });
   auto stream = lb.sys().spawn([]() -> quote_stream_actor::behavior_type {
     return {[](subscribe_atom, const quote_sink_actor&) {}};

@@ -135,6 +135,7 @@ protected:
     settings.order_timeout_ms = order_timeout_ms; // default: never in a test
     settings.instruments = {"AAPL", "MSFT"};
     settings.drain_timeout_ms = drain_timeout_ms;
+    settings.warm_us = warm_us;
     strategy = spawn_strategy(sys, settings, orders_log, metrics);
     // `self` plays every producer: the strategy takes a stream only from the
     // producer its node handed over.
@@ -258,6 +259,8 @@ protected:
       out.push_back(nlohmann::json::parse(line).get<order>());
     return out;
   }
+
+  std::int64_t warm_us = 0; // strategy.warm_us for start()
 
   // Destroyed in reverse: the system (which waits for the strategy) goes first,
   // then the log and metrics the strategy writes to.
@@ -498,6 +501,37 @@ TEST_F(strategy_test, symbol_news_overrides_market_news_for_that_symbol) {
   EXPECT_EQ(short_sale->symbol, "AAPL");
   EXPECT_EQ(short_sale->dir, side::sell);
   EXPECT_EQ(short_sale->quantity, 10);
+}
+
+// strategy.warm_us: while it idles, no-op messages to its OMS (here `self`, in
+// this process), from the strategy itself, and no order with them.
+TEST_F(strategy_test, with_warm_us_it_keeps_sending_its_oms_a_no_op_while_idle) {
+  warm_us = 1000;
+  start();
+  auto warm = 0;
+  caf::strong_actor_ptr from;
+  for (auto i = 0; i < 3; ++i)
+    self->receive(
+      [&](warm_atom) {
+        ++warm;
+        from = self->current_sender();
+      },
+      caf::after(patience) >> [] {});
+  EXPECT_EQ(warm, 3);
+  EXPECT_EQ(from, caf::actor_cast<caf::strong_actor_ptr>(strategy));
+  EXPECT_EQ(metrics.orders_sent.get(), 0u);
+  EXPECT_FALSE(order_pending());
+}
+
+TEST_F(strategy_test, without_warm_us_it_sends_its_oms_no_warm_message) {
+  start();
+  // Handled news means its loop ran, after the OMS was handed over (FIFO).
+  ASSERT_TRUE(sync());
+  ASSERT_TRUE(sync());
+  auto warm = false;
+  self->receive([&](warm_atom) { warm = true; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  EXPECT_FALSE(warm);
 }
 
 TEST_F(strategy_test, report_for_an_unknown_order_does_not_move_the_position) {
