@@ -80,6 +80,14 @@ def main():
           "ratio_to_floor_every_ms is not p50 / floor_every_ms")
     check("floor_every_ms" not in rows["tick_to_trade_all_in_one_shm_futex"],
           "the futex row got a floor every ms (there is no futex row every ms)")
+    # The cluster's sleeping waits run with their own placement, which each row names.
+    for name in ("tick_to_trade_cluster_shm_poll", "tick_to_trade_cluster_shm_futex",
+                 "tick_to_trade_cluster_actor"):
+        check("strategy:node.cpus=[1]" in rows[name]["profile"]
+              and "feeds:node.cpus=[0]" in rows[name]["profile"],
+              f"{name}: its profile names no placement: {rows[name]['profile']}")
+    check("node.cpus" not in rows["tick_to_trade_cluster_shm_spin"]["profile"],
+          "the cluster's spinning row got the sleepers' placement")
     for layout in ("all_in_one", "cluster"):
         chosen = rows[f"tick_to_trade_{layout}_shm"].get("wait")
         check(chosen in WAITS, f"tick_to_trade_{layout}_shm: no wait ({chosen})")
