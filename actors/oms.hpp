@@ -2,8 +2,8 @@
 // (already in the trades log when it is sent). The orders in hand are journaled
 // with one write (group commit, actors/execution_engine.hpp); at start it recovers
 // from its trades log, which it holds locked (one OMS per log).
-// Public interface: order_entry_actor (messages/interfaces.hpp: orders, and an
-// account's positions for reconciliation), and with
+// Public interface: order_entry_actor (messages/interfaces.hpp: orders, an
+// account's positions for reconciliation, and warm_atom, which it ignores), and with
 // oms.book_source = actor also quote_sink_actor (the book's quotes). Private (from
 // its node): stop, the book's hand-over (an invalid handle: the book was lost, so
 // every order is rejected with "no live book" until it is back), positions.

@@ -50,8 +50,9 @@ struct strategy_settings {
   /// (spin spin_us, then sleep until the writer's next write, at most 1 ms).
   std::string wait = "poll";
   std::int64_t spin_us = 0;
-  /// While it idles, a no-op message to its OMS this often (0: never), so that
-  /// the next order finds the path in cache; only to an OMS in this process.
+  /// While it idles, a no-op message to its OMS at most this often (once per
+  /// loop pass; 0: never), so that the next order finds the path in cache.
+  /// Only to an OMS in this process, and never in a backtest.
   std::int64_t warm_us = 0;
   std::int64_t short_window = 5;
   std::int64_t long_window = 20;

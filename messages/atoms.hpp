@@ -37,6 +37,7 @@ using timer_atom = caf::atom_constant<caf::atom("timer")>;
 using positions_atom = caf::atom_constant<caf::atom("positions")>;
 /// strategy -> its OMS in the same process, while idle (strategy.warm_us): a
 /// no-op whose delivery keeps the order's path in the caches of both threads.
+/// It never crosses processes, so it did not change the wire protocol's version.
 using warm_atom = caf::atom_constant<caf::atom("warm")>;
 
 /// Backtest (one process, node.backtest): clock -> feed: (step_atom, play) plays

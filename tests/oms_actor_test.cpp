@@ -208,6 +208,29 @@ TEST_F(oms_actor_test, single_orders_and_batches_in_one_commit_answer_each_their
   EXPECT_EQ(held->positions[1].quantity, 12);
 }
 
+// strategy.warm_us's no-op, queued between orders, changes nothing: each order
+// gets its answer, the orders in hand still go out in one journal write, and
+// nothing is dropped as not understood.
+TEST_F(oms_actor_test, warm_messages_between_orders_change_no_answer_and_no_commit) {
+  auto writes_before = metrics.log_writes.get();
+  auto release = block_the_scheduler();
+  self->send(oms, warm_atom::value);
+  auto one = self->request(oms, patience, buy("w-1", "AAPL", 5));
+  self->send(oms, warm_atom::value);
+  auto two = self->request(oms, patience, buy("w-2", "MSFT", 5));
+  self->send(oms, warm_atom::value);
+  release.set_value();
+  std::vector<std::string> answered;
+  for (auto* pending : {&one, &two})
+    pending->receive([&](execution_report& r) { answered.push_back(r.order_id); },
+                     [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+  EXPECT_EQ(answered, (std::vector<std::string>{"w-1", "w-2"}));
+  EXPECT_EQ(metrics.log_writes.get() - writes_before, 1u);
+  EXPECT_EQ(journal().size(), 2u);
+  EXPECT_EQ(metrics.orders_in.get(), 2u);
+  EXPECT_EQ(metrics.guard.dropped.get(), 0u);
+}
+
 TEST_F(oms_actor_test, a_batch_longer_than_the_cap_is_refused_and_nothing_executes) {
   order_batch flood;
   for (std::size_t i = 0; i <= max_order_batch; ++i)

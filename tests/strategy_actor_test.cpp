@@ -525,12 +525,13 @@ TEST_F(strategy_test, with_warm_us_it_keeps_sending_its_oms_a_no_op_while_idle) 
 
 TEST_F(strategy_test, without_warm_us_it_sends_its_oms_no_warm_message) {
   start();
-  // Handled news means its loop ran, after the OMS was handed over (FIFO).
-  ASSERT_TRUE(sync());
+  // Handled news means it has the OMS (FIFO). An absence has no event to wait
+  // for: 50 ms are five passes of its idle loop (10 ms each in actor mode),
+  // the first of which would send one with warm_us set.
   ASSERT_TRUE(sync());
   auto warm = false;
   self->receive([&](warm_atom) { warm = true; },
-                caf::after(std::chrono::seconds(0)) >> [] {});
+                caf::after(std::chrono::milliseconds(50)) >> [] {});
   EXPECT_FALSE(warm);
 }
 
