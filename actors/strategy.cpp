@@ -282,17 +282,18 @@ private:
         if (!guard_.private_ok(this, "peer"))
           return;
         oms_ = x;
-        // A backtest keeps event time: wall-clock paced messages would only add
-        // interleavings to its replay.
-        warm_oms_ = oms_ && cfg_.warm_us > 0 && !cfg_.backtest
-                    && oms_.node() == system().node();
+        auto use = oms_ ? warm_use_for(cfg_, oms_.node() == system().node())
+                        : warm_use::off;
+        warm_oms_ = use == warm_use::on;
         if (!oms_)
           return;
-        if (cfg_.warm_us > 0 && !warm_oms_ && !warm_refusal_logged_) {
+        if (!warm_refusal_logged_ && (use == warm_use::refused_backtest
+                                      || use == warm_use::refused_remote)) {
           warm_refusal_logged_ = true;
-          log_info(who, cfg_.backtest ? "strategy.warm_us: not used in a backtest"
-                                      : "strategy.warm_us: not used, the OMS is in another "
-                                        "process (a message over the network warms nothing)");
+          log_info(who, use == warm_use::refused_backtest
+                          ? "strategy.warm_us: not used in a backtest"
+                          : "strategy.warm_us: not used, the OMS is in another process "
+                            "(a message over the network warms nothing)");
         }
         // Positions first: the answers to the resends that follow are then
         // either in them (older journal sequence) or after them.
@@ -865,6 +866,16 @@ private:
 };
 
 } // namespace
+
+warm_use warm_use_for(const strategy_settings& cfg, bool oms_in_process) {
+  if (cfg.warm_us <= 0)
+    return warm_use::off;
+  // A backtest keeps event time: wall-clock paced messages would only add
+  // interleavings to its replay.
+  if (cfg.backtest)
+    return warm_use::refused_backtest;
+  return oms_in_process ? warm_use::on : warm_use::refused_remote;
+}
 
 caf::actor spawn_strategy(caf::actor_system& sys, const strategy_settings& cfg,
                           append_log& orders_log, strategy_metrics& metrics) {

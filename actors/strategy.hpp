@@ -136,6 +136,12 @@ struct strategy_metrics {
   std::vector<std::pair<std::string, std::int64_t>> final_positions;
 };
 
+/// Whether strategy.warm_us applies to an OMS (in this process or not), and if
+/// not, why: it needs the OMS in the strategy's own process (over the network
+/// a message warms nothing and costs a hop) and no backtest (event time).
+enum class warm_use { off, on, refused_remote, refused_backtest };
+warm_use warm_use_for(const strategy_settings& cfg, bool oms_in_process);
+
 caf::actor spawn_strategy(caf::actor_system& sys, const strategy_settings& cfg,
                           append_log& orders_log, strategy_metrics& metrics);
 
