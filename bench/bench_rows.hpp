@@ -193,6 +193,20 @@ template <class Ready>
 bool spin_until(Ready&& ready, std::chrono::nanoseconds timeout,
                 unsigned yield_every);
 
+/// Paces a driver to one send per `every_ns` (0: no pacing), spinning on the
+/// clock in between as the stack's threads spin between ticks (the `_every_ms`
+/// rows, whose paths go cold in between).
+class send_pacer {
+public:
+  explicit send_pacer(std::int64_t every_ns) noexcept : every_ns_(every_ns) {}
+  /// Returns once the next send is due: at once the first time.
+  void wait() noexcept;
+
+private:
+  std::int64_t every_ns_;
+  std::int64_t next_ns_ = 0;
+};
+
 // -- implementation of templates --------------------------------------------------
 
 inline void cpu_relax() noexcept {
@@ -211,6 +225,14 @@ inline std::int64_t steady_ns() noexcept {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+inline void send_pacer::wait() noexcept {
+  if (every_ns_ <= 0)
+    return;
+  while (steady_ns() < next_ns_) {
+  }
+  next_ns_ = steady_ns() + every_ns_;
 }
 
 template <class Ready>

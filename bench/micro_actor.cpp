@@ -479,13 +479,9 @@ void measure_one_way(benchmark::State& state, caf::actor_system& sys, Send send,
   const auto& pay = payload(sys);
   auto t = make_tick(pay.symbol);
   std::uint64_t seq = 0;
-  nanos_t next_ns = 0;
+  send_pacer pacer{every_ns};
   auto one = [&] {
-    if (every_ns > 0) { // the driver spins until the next send is due
-      while (mono_ns() < next_ns) {
-      }
-      next_ns = mono_ns() + every_ns;
-    }
+    pacer.wait();
     t.sequence = ++seq;
     send(actors, t);
     return await_count(received, seq);

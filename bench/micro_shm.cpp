@@ -226,13 +226,9 @@ void bm_shm_cross_process(benchmark::State& state, cross_wait wait, nanos_t ever
   ok = ok && sh->failed.load() == 0;
   ::shm_unlink(name.c_str()); // both sides mapped it (see bm_shm_read)
   std::uint64_t seq = 0;
-  nanos_t next_ns = 0;
+  send_pacer pacer{every_ns};
   auto send_one = [&] {
-    if (every_ns > 0) {
-      while (mono_ns() < next_ns) {
-      }
-      next_ns = mono_ns() + every_ns;
-    }
+    pacer.wait();
     // A sleeping reader is the case to time: write once it has announced itself.
     if (wait == cross_wait::futex
         && !spin_until([&] { return writer.waiting_readers() > 0; }, seconds(5), 0))
