@@ -10,6 +10,7 @@
 
 #include "actors/actor_guard.hpp"
 #include "actors/diagnostics.hpp"
+#include "actors/io_thread_actor.hpp"
 #include "actors/interval_schedule.hpp"
 #include "actors/market_models.hpp"
 #include "actors/replay_player.hpp"
@@ -162,7 +163,7 @@ news_feed_actor::behavior_type news_feed(self_ptr self, const news_feed_settings
 caf::actor spawn_news_feed(caf::actor_system& sys, const news_feed_settings& cfg,
                            news_feed_metrics& metrics, replay_plan<news_replay> replay) {
   return caf::actor_cast<caf::actor>(
-    sys.spawn(news_feed, cfg, &metrics, std::move(replay)));
+    spawn_at(sys, cfg.home, news_feed, cfg, &metrics, std::move(replay)));
 }
 
 } // namespace trading

@@ -14,6 +14,7 @@
 
 #include "caf/fwd.hpp"
 
+#include "actors/actor_home.hpp"
 #include "actors/counter.hpp"
 #include "actors/replay_file.hpp"
 
@@ -38,6 +39,7 @@ struct news_feed_settings {
   double speed = 1.0;                   // price_feed.speed
   std::int64_t tick_interval_us = 0;    // price_feed.interval_us (its phase)
   bool backtest = false;                // node.backtest
+  actor_home home = actor_home::scheduler; // caf.io_thread_roles
   std::vector<std::string> instruments; // instruments
 };
 

@@ -16,6 +16,7 @@
 #include "actors/actor_guard.hpp"
 #include "actors/append_log.hpp"
 #include "actors/diagnostics.hpp"
+#include "actors/io_thread_actor.hpp"
 #include "actors/execution_engine.hpp"
 #include "actors/market_models.hpp"
 #include "messages/interfaces.hpp"
@@ -389,7 +390,7 @@ std::shared_ptr<execution_engine> open_oms_engine(const oms_settings& cfg,
 
 caf::actor spawn_oms(caf::actor_system& sys, const oms_settings& cfg,
                      std::shared_ptr<execution_engine> engine, oms_metrics& metrics) {
-  return caf::actor_cast<caf::actor>(sys.spawn(oms, cfg, std::move(engine), &metrics));
+  return caf::actor_cast<caf::actor>(spawn_at(sys, cfg.home, oms, cfg, std::move(engine), &metrics));
 }
 
 } // namespace trading

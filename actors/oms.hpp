@@ -17,6 +17,7 @@
 
 #include "caf/fwd.hpp"
 
+#include "actors/actor_home.hpp"
 #include "actors/counter.hpp"
 #include "actors/latency_histogram.hpp"
 #include "messages/types.hpp"
@@ -62,6 +63,7 @@ struct oms_settings {
 
   // Filled by the node from other sections:
   bool backtest = false; // node.backtest: time is event time
+  actor_home home = actor_home::scheduler; // caf.io_thread_roles
 
   // Filled by the node from other sections:
   std::vector<std::string> instruments;    // instruments

@@ -10,6 +10,7 @@
 
 #include "actors/actor_guard.hpp"
 #include "actors/diagnostics.hpp"
+#include "actors/io_thread_actor.hpp"
 #include "actors/interval_schedule.hpp"
 #include "actors/market_models.hpp"
 #include "actors/replay_player.hpp"
@@ -203,7 +204,7 @@ caf::actor spawn_price_feed(caf::actor_system& sys, const price_feed_settings& c
                             price_feed_metrics& metrics,
                             replay_plan<price_replay> replay) {
   return caf::actor_cast<caf::actor>(
-    sys.spawn(price_feed, cfg, &metrics, std::move(replay)));
+    spawn_at(sys, cfg.home, price_feed, cfg, &metrics, std::move(replay)));
 }
 
 } // namespace trading

@@ -14,6 +14,7 @@
 
 #include "caf/fwd.hpp"
 
+#include "actors/actor_home.hpp"
 #include "actors/counter.hpp"
 #include "actors/replay_file.hpp"
 
@@ -43,6 +44,7 @@ struct price_feed_settings {
   /// The symbols it quotes, in order (from the node's `instruments`).
   std::vector<std::string> instruments;
   bool backtest = false; // node.backtest: play on the clock's steps
+  actor_home home = actor_home::scheduler; // caf.io_thread_roles
 };
 
 struct price_feed_metrics {

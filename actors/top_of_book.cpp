@@ -12,6 +12,7 @@
 
 #include "actors/actor_guard.hpp"
 #include "actors/diagnostics.hpp"
+#include "actors/io_thread_actor.hpp"
 #include "actors/subscribers.hpp"
 #include "messages/interfaces.hpp"
 #include "messages/type_ids.hpp"
@@ -179,7 +180,7 @@ caf::actor spawn_top_of_book(caf::actor_system& sys, const top_of_book_settings&
                              top_of_book_metrics& metrics,
                              void (*on_segment_lost)(const std::string& why)) {
   return caf::actor_cast<caf::actor>(
-    sys.spawn(top_of_book, cfg, std::move(segment), &metrics, on_segment_lost));
+    spawn_at(sys, cfg.home, top_of_book, cfg, std::move(segment), &metrics, on_segment_lost));
 }
 
 } // namespace trading

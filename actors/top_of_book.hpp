@@ -12,6 +12,7 @@
 
 #include "caf/fwd.hpp"
 
+#include "actors/actor_home.hpp"
 #include "actors/counter.hpp"
 
 namespace trading {
@@ -26,6 +27,9 @@ struct top_of_book_settings {
   /// A reader calls the writer dead after this long without a heartbeat (the
   /// node hands it to the segment's readers).
   std::int64_t stale_after_ms = 1000;
+
+  // Filled by the node from other sections:
+  actor_home home = actor_home::scheduler; // caf.io_thread_roles
 };
 
 struct top_of_book_metrics {

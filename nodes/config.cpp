@@ -137,6 +137,12 @@ std::vector<schema::key> make_keys() {
                   ACCESS(caf.aggressive_polling)));
   s.push_back(key("caf.middleman_workers", "", "middleman worker threads",
                   ACCESS(caf.middleman_workers), between(0, 64)));
+  s.push_back(key("caf.io_thread_roles", "",
+                  "roles whose actor runs on the middleman's I/O thread: a message "
+                  "from or to another node skips a thread wake-up, but the actor's "
+                  "work (the OMS's journal sync too) holds up the node's networking",
+                  ACCESS(caf.io_thread_roles),
+                  one_of({"price_feed", "news_feed", "book", "oms"})));
   s.push_back(key("caf.heartbeat_interval_ms", "ms",
                   "middleman heartbeat to peers (0 = off)",
                   ACCESS(caf.heartbeat_interval_ms), between(0, max_ms)));
@@ -483,6 +489,13 @@ void fill_derived(node_config& cfg) {
   cfg.news_feed.tick_interval_us = cfg.price_feed.interval_us;
   cfg.price_feed.backtest = cfg.news_feed.backtest = cfg.strategy.backtest
     = cfg.oms.backtest = cfg.node.backtest;
+  auto home = [&](const char* role) {
+    return cfg.on_io_thread(role) ? actor_home::io_thread : actor_home::scheduler;
+  };
+  cfg.price_feed.home = home("price_feed");
+  cfg.news_feed.home = home("news_feed");
+  cfg.book.home = home("book");
+  cfg.oms.home = home("oms");
 }
 
 } // namespace
@@ -496,6 +509,11 @@ std::map<std::string, endpoint> default_peers() {
 
 bool node_config::hosts(std::string_view role) const {
   return std::find(node.actors.begin(), node.actors.end(), role) != node.actors.end();
+}
+
+bool node_config::on_io_thread(std::string_view role) const {
+  auto& roles = caf.io_thread_roles;
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
 }
 
 const endpoint& node_config::peer(std::string_view role) const {

@@ -89,6 +89,8 @@ struct caf_settings {
   /// Spin the stealing scheduler's workers (lowest latency, burns a core each).
   bool aggressive_polling = false;
   std::int64_t middleman_workers = 0;
+  /// Roles whose actor runs on the middleman's I/O thread (actors/actor_home.hpp).
+  std::vector<std::string> io_thread_roles;
   std::int64_t heartbeat_interval_ms = 100;
   std::int64_t connection_timeout_ms = 1000;
 };
@@ -117,6 +119,8 @@ struct node_config {
   std::map<std::string, endpoint> peers = default_peers();
 
   bool hosts(std::string_view role) const;
+  /// Whether caf.io_thread_roles names `role`.
+  bool on_io_thread(std::string_view role) const;
 
   /// The endpoint of a producer role; throws std::out_of_range for another name.
   const endpoint& peer(std::string_view role) const;

@@ -138,7 +138,12 @@ const role_adapter strategy_role{
 
 const role_adapter oms_role{
   [](caf::actor_system& sys, const node_config& cfg, node_resources& res,
-     node_metrics& m) { return spawn_oms(sys, cfg.oms, res.oms_engine, m.oms); },
+     node_metrics& m) {
+    if (cfg.oms.home == actor_home::io_thread && cfg.oms.fsync != "none")
+      log_warn("oms", "caf.io_thread_roles has oms with oms.fsync=" + cfg.oms.fsync
+                        + ": every journal sync holds up this node's networking");
+    return spawn_oms(sys, cfg.oms, res.oms_engine, m.oms);
+  },
   [](figure_list& out, const node_metrics& m) {
     auto& o = m.oms;
     out.insert(out.end(), {{"oms", "orders", o.orders_in.get()},

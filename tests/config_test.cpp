@@ -257,6 +257,27 @@ TEST(config, scheduler_policy_outside_its_enum_is_an_error) {
                   {"fifo"});
 }
 
+// caf.io_thread_roles: each named role's settings carry its home; the strategy
+// (its own spinning thread) and the edge (a broker there already) cannot be named.
+TEST(config, io_thread_roles_set_the_home_of_exactly_the_roles_named) {
+  auto cfg = parse_config(
+    R"({"node": {"actors": ["price_feed", "news_feed", "book", "strategy", "oms"]},
+        "caf": {"io_thread_roles": ["book", "oms"]}})", "test");
+  EXPECT_EQ(cfg.book.home, actor_home::io_thread);
+  EXPECT_EQ(cfg.oms.home, actor_home::io_thread);
+  EXPECT_EQ(cfg.price_feed.home, actor_home::scheduler);
+  EXPECT_EQ(cfg.news_feed.home, actor_home::scheduler);
+  EXPECT_EQ(parse_config(R"({"node": {"actors": ["price_feed"]}})", "test").price_feed.home,
+            actor_home::scheduler);
+}
+
+TEST(config, io_thread_roles_refuse_the_strategy_and_the_edge) {
+  expect_rejected(R"("caf": {"io_thread_roles": ["strategy"]})", "caf.io_thread_roles",
+                  {"strategy", "price_feed | news_feed | book | oms"});
+  expect_rejected(R"("caf": {"io_thread_roles": ["edge"]})", "caf.io_thread_roles",
+                  {"edge"});
+}
+
 // -- node.actors ----------------------------------------------------------------
 
 TEST(config, duplicate_actor_in_node_actors_is_an_error) {
@@ -810,10 +831,10 @@ TEST(config, schema_markdown_contains_every_key) {
                    "edge.order_port", "edge.gateway_port", "edge.oms_port",
                    "edge.client_buffer_kb", "edge.order_timeout_ms",
                    "node.cpu_dma_latency_us", "strategy.sched_policy",
-                   "strategy.warm_us"})
+                   "strategy.warm_us", "caf.io_thread_roles"})
     EXPECT_NE(md.find(std::string{"| `"} + key + "` |"), std::string::npos) << key;
   // ... and nothing else: one row per key plus the two header lines.
-  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 101 + 2);
+  EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 102 + 2);
   EXPECT_NE(md.find("order ids given up on (outside the OMS dedup window) kept to "
                     "recognize a late outcome"),
             std::string::npos);

@@ -2,6 +2,8 @@
 // oms_fills_test): a strategy pass's orders arrive as one order_batch and are
 // answered with one execution_report_batch, a report per order in the batch's
 // order, all journaled with one write; a single order is still answered alone.
+// Every test runs with the OMS on the scheduler and on the middleman's I/O
+// thread (caf.io_thread_roles).
 #include "actors/append_log.hpp"
 #include "actors/execution_engine.hpp"
 #include "actors/oms.hpp"
@@ -11,6 +13,7 @@
 #include "messages/type_ids.hpp"
 
 #include "caf/all.hpp"
+#include "caf/io/all.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -30,12 +33,14 @@ namespace {
 
 constexpr auto patience = std::chrono::seconds(5);
 
-// One scheduler thread: a test can hold it (block_the_scheduler) while it
-// queues messages for the OMS, which then finds them all in its mailbox at once.
+// One scheduler thread: a test can hold it, or the I/O thread (block_the_oms_thread),
+// while it queues messages for the OMS, which then finds them all in its mailbox
+// at once.
 class test_config : public caf::actor_system_config {
 public:
   test_config() {
     register_message_types(*this);
+    load<caf::io::middleman>();
     set("scheduler.max-threads", 1);
   }
 };
@@ -50,10 +55,11 @@ order buy(const std::string& id, const std::string& symbol, quantity_t quantity)
   return o;
 }
 
-class oms_actor_test : public ::testing::Test {
+class oms_actor_test : public ::testing::TestWithParam<actor_home> {
 protected:
   oms_actor_test() : trades_path(dir.file("trades.log")), trades_log(trades_path) {
     settings.instruments = {"AAPL", "MSFT"};
+    settings.home = GetParam();
     engine = open_oms_engine(settings, trades_log, metrics);
     oms = spawn_oms(sys, settings, engine, metrics);
     // `self` is its book: the OMS takes quotes only from the book it was given.
@@ -84,20 +90,26 @@ protected:
     return got;
   }
 
-  /// Occupies the only scheduler thread until the returned promise is set: no
-  /// actor (the OMS included) runs meanwhile, so what is sent in between waits in
-  /// the mailboxes.
-  std::promise<void> block_the_scheduler() {
+  /// Occupies the OMS's thread (the only scheduler thread, or the I/O thread)
+  /// until the returned promise is set: the OMS does not run meanwhile, so what
+  /// is sent in between waits in its mailbox.
+  std::promise<void> block_the_oms_thread() {
     std::promise<void> release;
     // Shared with the blocker: it may still be inside set_value when we return.
     auto running = std::make_shared<std::promise<void>>();
     auto held = running->get_future();
     auto released = release.get_future().share();
-    sys.spawn([released, running](caf::event_based_actor* blocker) {
-      blocker->quit();
+    auto hold = [released, running] {
       running->set_value();
       released.wait();
-    });
+    };
+    if (GetParam() == actor_home::io_thread)
+      sys.middleman().backend().post(hold);
+    else
+      sys.spawn([hold](caf::event_based_actor* blocker) {
+        blocker->quit();
+        hold();
+      });
     held.wait();
     return release;
   }
@@ -122,7 +134,7 @@ protected:
   caf::actor oms;
 };
 
-TEST_F(oms_actor_test, a_batch_is_answered_in_its_order_with_one_journal_write) {
+TEST_P(oms_actor_test, a_batch_is_answered_in_its_order_with_one_journal_write) {
   auto writes_before = metrics.log_writes.get();
   order_batch pass{{buy("b-1", "AAPL", 10), buy("b-2", "NOPE", 10),
                     buy("b-3", "MSFT", 20), buy("b-1", "AAPL", 10)}};
@@ -155,7 +167,7 @@ TEST_F(oms_actor_test, a_batch_is_answered_in_its_order_with_one_journal_write) 
   EXPECT_EQ(metrics.duplicates.get(), 1u);
 }
 
-TEST_F(oms_actor_test, an_empty_batch_gets_an_empty_answer_and_writes_nothing) {
+TEST_P(oms_actor_test, an_empty_batch_gets_an_empty_answer_and_writes_nothing) {
   auto answer = place(order_batch{});
   ASSERT_TRUE(answer);
   EXPECT_TRUE(answer->reports.empty());
@@ -163,11 +175,11 @@ TEST_F(oms_actor_test, an_empty_batch_gets_an_empty_answer_and_writes_nothing) {
   EXPECT_TRUE(journal().empty());
 }
 
-TEST_F(oms_actor_test, single_orders_and_batches_in_one_commit_answer_each_their_own) {
+TEST_P(oms_actor_test, single_orders_and_batches_in_one_commit_answer_each_their_own) {
   // All three requests wait in the OMS's mailbox while the scheduler is held,
   // so they are one group commit: each still gets its own slice of the reports.
   auto writes_before = metrics.log_writes.get();
-  auto release = block_the_scheduler();
+  auto release = block_the_oms_thread();
   auto one = self->request(oms, patience, buy("s-1", "AAPL", 5));
   auto two = self->request(oms, patience, order_batch{{buy("s-2", "MSFT", 5),
                                                         buy("s-3", "AAPL", 5)}});
@@ -211,9 +223,9 @@ TEST_F(oms_actor_test, single_orders_and_batches_in_one_commit_answer_each_their
 // strategy.warm_us's no-op, queued between orders, changes nothing: each order
 // gets its answer, the orders in hand still go out in one journal write, and
 // nothing is dropped as not understood.
-TEST_F(oms_actor_test, warm_messages_between_orders_change_no_answer_and_no_commit) {
+TEST_P(oms_actor_test, warm_messages_between_orders_change_no_answer_and_no_commit) {
   auto writes_before = metrics.log_writes.get();
-  auto release = block_the_scheduler();
+  auto release = block_the_oms_thread();
   self->send(oms, warm_atom::value);
   auto one = self->request(oms, patience, buy("w-1", "AAPL", 5));
   self->send(oms, warm_atom::value);
@@ -231,7 +243,7 @@ TEST_F(oms_actor_test, warm_messages_between_orders_change_no_answer_and_no_comm
   EXPECT_EQ(metrics.guard.dropped.get(), 0u);
 }
 
-TEST_F(oms_actor_test, a_batch_longer_than_the_cap_is_refused_and_nothing_executes) {
+TEST_P(oms_actor_test, a_batch_longer_than_the_cap_is_refused_and_nothing_executes) {
   order_batch flood;
   for (std::size_t i = 0; i <= max_order_batch; ++i)
     flood.orders.push_back(buy("f-" + std::to_string(i), "AAPL", 1));
@@ -249,6 +261,13 @@ TEST_F(oms_actor_test, a_batch_longer_than_the_cap_is_refused_and_nothing_execut
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->reports.size(), max_order_batch);
 }
+
+INSTANTIATE_TEST_SUITE_P(homes, oms_actor_test,
+                         ::testing::Values(actor_home::scheduler, actor_home::io_thread),
+                         [](const auto& home) {
+                           return home.param == actor_home::io_thread ? "io_thread"
+                                                                      : "scheduler";
+                         });
 
 } // namespace
 } // namespace trading

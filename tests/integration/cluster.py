@@ -10,6 +10,9 @@ from trading_procs import CLUSTER_ROLES as ROLES, ROOT, cluster_sets, free_ports
 
 LAUNCHER = os.path.join(ROOT, "scripts", "cluster")
 
+# Every role that may run on its node's middleman thread (caf.io_thread_roles).
+IO_THREAD_ROLES = 'caf.io_thread_roles=["price_feed","news_feed","book","oms"]'
+
 
 class ClusterTest(NodeTest):
     def setUp(self):

@@ -4,7 +4,7 @@ import signal
 import subprocess
 import unittest
 
-from cluster import ClusterTest
+from cluster import IO_THREAD_ROLES, ClusterTest
 
 
 class ClusterFlowTest(ClusterTest):
@@ -31,6 +31,18 @@ class ClusterFlowTest(ClusterTest):
         self.start_all(extra=["strategy.book_source=actor"])
         self.wait_output("strategy", "linked to node 'book'")
         self.wait_for_fills(1)
+        self.stop_all()
+
+    def test_roles_on_the_io_thread_trade_and_stop_cleanly(self):
+        # caf.io_thread_roles: the feeds, the book and the OMS run on their
+        # nodes' middleman thread. Prices still reach the book, orders still
+        # fill, the logs agree and every node exits 0.
+        self.start_all(extra=[IO_THREAD_ROLES])
+        for role, actor in (("feeds", "price_feed"), ("feeds", "news_feed"),
+                            ("book", "book"), ("oms", "oms")):
+            self.wait_output(role, f"{actor} runs on the middleman's I/O thread")
+        self.wait_for_fills(3)
+        self.wait_output("book", "msgs in")
         self.stop_all()
 
     def test_stats_line_shows_peers_and_messages(self):

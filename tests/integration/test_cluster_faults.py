@@ -6,7 +6,7 @@ promptly, which parallel clusters on two cores would not guarantee.
 import signal
 import unittest
 
-from cluster import ClusterTest
+from cluster import IO_THREAD_ROLES, ClusterTest
 
 
 class ClusterFaultTest(ClusterTest):
@@ -37,6 +37,18 @@ class ClusterFaultTest(ClusterTest):
 
     def test_killed_oms_node_restarts_and_orders_flow_again(self):
         self.start_all()
+        self.wait_for_fills(1)
+        self.cluster["oms"].kill()
+        self.wait_output("strategy", "lost oms", timeout=5)
+        self.restart("oms")
+        self.wait_output("strategy", "re-linked to node 'oms'")
+        self.wait_more_fills()
+        self.stop_all()
+
+    def test_killed_oms_node_on_the_io_thread_restarts_and_orders_flow_again(self):
+        # The OMS on its middleman thread recovers its journal at restart and
+        # answers the strategy's resent and new orders like one on the scheduler.
+        self.start_all(extra=[IO_THREAD_ROLES])
         self.wait_for_fills(1)
         self.cluster["oms"].kill()
         self.wait_output("strategy", "lost oms", timeout=5)
