@@ -14,6 +14,8 @@
 //                         thread wake-up to every round trip
 //   actor_remote_one_way  driver in this process -> receiver actor in another
 //                         process, over the middleman on 127.0.0.1
+//   actor_remote_one_way_io_thread  the same, the receiver run by its node's
+//                         middleman thread (caf.io_thread_roles): one wake-up less
 //   actor_remote_rtt      event-based request(...).then() -> echo actor in the
 //                         other process -> response, back to back
 //   actor_remote_rtt_blocking  scoped_actor request -> echo actor in the other
@@ -65,6 +67,7 @@
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
 
+#include "actors/io_thread_actor.hpp"
 #include "actors/latency_histogram.hpp"
 #include "bench/bench_rows.hpp"
 #include "messages/market.hpp"
@@ -80,6 +83,9 @@ using std::chrono::seconds;
 
 /// driver -> remote entry actor: answers with the host's echo actor.
 using echo_lookup_atom = caf::atom_constant<caf::atom("benchecho")>;
+/// driver -> remote entry actor: answers with the host's entry actor that runs on
+/// its middleman's I/O thread (actor_remote_one_way_io_thread).
+using io_entry_lookup_atom = caf::atom_constant<caf::atom("benchioent")>;
 /// driver -> pinger: make this many round trips, back to back.
 using ping_atom = caf::atom_constant<caf::atom("benchping")>;
 
@@ -635,13 +641,14 @@ struct remote_shared {
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 
 caf::behavior entry_actor(caf::event_based_actor*, remote_shared* sh,
-                          caf::actor echo) {
+                          caf::actor echo, caf::actor io_entry) {
   return {
     [sh](const tick& t) {
       sh->hist.record(elapsed_since(t.created_ns));
       sh->received.fetch_add(1, std::memory_order_release);
     },
     [echo](echo_lookup_atom) { return echo; },
+    [io_entry](io_entry_lookup_atom) { return io_entry; },
   };
 }
 
@@ -696,7 +703,11 @@ bool read_full(int fd, void* p, std::size_t n, int timeout_ms) {
     configure(cfg, remote_threads, true);
     caf::actor_system sys{cfg};
     auto echo = sys.spawn(echo_actor);
-    auto entry = sys.spawn(entry_actor, sh, echo);
+    // The same receiver, run by the middleman's thread (as caf.io_thread_roles
+    // runs the stack's roles): the reading thread handles the tick itself.
+    auto io_entry = spawn_at(sys, actor_home::io_thread, entry_actor, sh, echo,
+                             caf::actor{});
+    auto entry = sys.spawn(entry_actor, sh, echo, io_entry);
     host_reply reply;
     auto port = sys.middleman().publish(entry, 0, "127.0.0.1", true);
     if (port)
@@ -710,6 +721,7 @@ bool read_full(int fd, void* p, std::size_t n, int timeout_ms) {
     while (read_full(cmd_fd, &c, 1, -1) && c != 'Q')
       ; // ignore anything else
     caf::anon_send_exit(entry, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(io_entry, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
   } // the system's destructor joins its threads
   ::_exit(0);
@@ -845,6 +857,19 @@ public:
     return sys_;
   }
 
+  /// Asks the host's entry for one of its actors (`Atom`: which); empty with
+  /// `why` set on failure.
+  template <class Atom>
+  caf::actor lookup(Atom which, std::string& why) {
+    caf::actor found;
+    // Its own scoped_actor: the stale timeout goes to a dead actor.
+    caf::scoped_actor asker{sys_};
+    asker->request(entry, request_timeout, which)
+      .receive([&](caf::actor& a) { found = std::move(a); },
+               [&](caf::error& err) { why = sys_.render(err); });
+    return found;
+  }
+
   caf::actor entry;
   std::size_t payload_bytes = 0;
   std::string symbol;
@@ -863,7 +888,9 @@ private:
 
 // -- actor_remote_one_way --------------------------------------------------------------
 
-void bm_actor_remote_one_way(benchmark::State& state) {
+// receiver_home: the receiving actor on the host's scheduler (actor_remote_one_way,
+// the floor's hop) or on its middleman's I/O thread (..._io_thread).
+void bm_actor_remote_one_way(benchmark::State& state, actor_home receiver_home) {
   affinity_guard restore;
   const int my_cpu = cpu_pair().first;
   pin_current_thread(my_cpu); // before the system: its threads inherit it
@@ -884,6 +911,15 @@ void bm_actor_remote_one_way(benchmark::State& state) {
     }
     payload_bytes = client.payload_bytes;
     profile = client.profile;
+    auto receiver = client.entry;
+    if (receiver_home == actor_home::io_thread) {
+      std::string why;
+      receiver = client.lookup(io_entry_lookup_atom::value, why);
+      if (!receiver) {
+        state.SkipWithError(("I/O-thread entry lookup failed: " + why).c_str());
+        return;
+      }
+    }
     // The host is idle between rows: nothing is in flight.
     sh->received.store(0, std::memory_order_relaxed);
     sh->hist.reset();
@@ -892,7 +928,7 @@ void bm_actor_remote_one_way(benchmark::State& state) {
     auto one = [&] {
       t.sequence = ++seq;
       t.created_ns = mono_ns();
-      caf::anon_send(client.entry, t);
+      caf::anon_send(receiver, t);
       return await_count(sh->received, seq);
     };
     for (std::size_t i = 0; ok && i < warmup_samples; ++i)
@@ -907,10 +943,14 @@ void bm_actor_remote_one_way(benchmark::State& state) {
     return;
   }
   report_percentiles(state, sh->hist);
-  rows.add("actor_remote_one_way", sh->hist,
-           "one operation (driver stamps tick.created_ns and sends; the "
-           "receiver actor in the other process records now - created_ns; "
-           "paced)",
+  auto on_io = receiver_home == actor_home::io_thread;
+  rows.add(on_io ? "actor_remote_one_way_io_thread" : "actor_remote_one_way", sh->hist,
+           std::string{"one operation (driver stamps tick.created_ns and sends; the "
+                       "receiver actor in the other process records now - created_ns; "
+                       "paced"}
+             + (on_io ? "; the receiver runs on its middleman's I/O thread, "
+                        "caf.io_thread_roles)"
+                      : ")"),
            profile, payload_bytes);
 }
 
@@ -942,13 +982,7 @@ void bm_actor_remote_rtt(benchmark::State& state, rtt_style style) {
     }
     payload_bytes = client.payload_bytes;
     profile = client.profile;
-    caf::actor echo;
-    { // its own scoped_actor: the stale timeout goes to a dead actor
-      caf::scoped_actor lookup{client.sys()};
-      lookup->request(client.entry, request_timeout, echo_lookup_atom::value)
-        .receive([&](caf::actor& a) { echo = std::move(a); },
-                 [&](caf::error& err) { why = client.sys().render(err); });
-    }
+    auto echo = client.lookup(echo_lookup_atom::value, why);
     if (!echo) {
       state.SkipWithError(("echo lookup failed: " + why).c_str());
       return;
@@ -1028,7 +1062,13 @@ int main(int argc, char** argv) {
     ->Iterations(n(500'000, 5'000))
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
-  benchmark::RegisterBenchmark("actor_remote_one_way", bm_actor_remote_one_way)
+  benchmark::RegisterBenchmark("actor_remote_one_way", bm_actor_remote_one_way,
+                               actor_home::scheduler)
+    ->Iterations(n(200'000, 5'000))
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+  benchmark::RegisterBenchmark("actor_remote_one_way_io_thread", bm_actor_remote_one_way,
+                               actor_home::io_thread)
     ->Iterations(n(200'000, 5'000))
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
