@@ -42,6 +42,20 @@ FLOOR_HOPS = {"all_in_one_shm": ("actor_local_one_way_spinning", "shm",
 CADENCE_FLOOR_HOPS = {"all_in_one_shm": ("actor_local_one_way_spinning_every_ms",
                                          "shm_cross_process_every_ms",
                                          "actor_local_handoff_spinning_every_ms")}
+# The cluster's floor with each remote hop to an actor on its node's middleman
+# thread (caf.io_thread_roles, as the benchmark profile runs feeds, book and
+# OMS). Not the goal's floor; it tells how much of a row's distance to its floor
+# that setting could take, and what is left.
+IO_THREAD_FLOOR_HOPS = {"cluster_shm": ("actor_remote_one_way_io_thread", "shm",
+                                        "actor_remote_one_way_io_thread"),
+                        "cluster_actor": ("actor_remote_one_way_io_thread",) * 3}
+# Each kind of floor: (its hops, the suffix of its keys in a row, how the tables
+# name it, the waits it applies to; None: every row).
+FLOORS = ((FLOOR_HOPS, "", "", None),
+          (CADENCE_FLOOR_HOPS, "_every_ms", " against its hops once a millisecond",
+           ("spin",)),
+          (IO_THREAD_FLOOR_HOPS, "_io_thread", " against its hops on the I/O thread",
+           None))
 # Other rows read against a floor of the same run: (row, its floor).
 RATIO_PAIRS = (("actor_remote_rtt", "tcp_loopback_rtt"),
                ("actor_remote_rtt_blocking", "tcp_loopback_rtt"),
@@ -49,10 +63,10 @@ RATIO_PAIRS = (("actor_remote_rtt", "tcp_loopback_rtt"),
                ("shm_cross_process_futex", "shm_cross_process"))
 
 
-def floor_of(row, by_name, table=FLOOR_HOPS):
+def floor_of(row, by_name, table=FLOOR_HOPS, waits=None):
     """{"p50": ns, "from": [micro rows]} for a tick-to-trade row, None for any
-    other row or when a micro row it needs is missing. With CADENCE_FLOOR_HOPS:
-    the floor at the stack's cadence, for the spinning wait only."""
+    other row, a row whose wait is not among `waits` (None: any), or when a
+    micro row it needs is missing."""
     name = row["name"]
     if not name.startswith("tick_to_trade_"):
         return None
@@ -60,7 +74,7 @@ def floor_of(row, by_name, table=FLOOR_HOPS):
     for wait in ("_spin", "_poll", "_futex"):
         key = key[:-len(wait)] if key.endswith(wait) else key
     hops = table.get(key)
-    if hops is None or (table is CADENCE_FLOOR_HOPS and row.get("wait") != "spin"):
+    if hops is None or (waits is not None and row.get("wait") not in waits):
         return None
     shm = ("shm_cross_process_futex" if row.get("wait") == "futex"
            else "shm_cross_process")
@@ -72,11 +86,11 @@ def floor_of(row, by_name, table=FLOOR_HOPS):
 
 def add_floors(rows):
     """Each tick-to-trade row gets its floor and its p50's ratio to it, and
-    where the micro rows have it, the floor at the stack's cadence."""
+    where the micro rows have them, the other kinds of FLOORS."""
     by_name = {r["name"]: r for r in rows}
     for r in rows:
-        for table, suffix in ((FLOOR_HOPS, ""), (CADENCE_FLOOR_HOPS, "_every_ms")):
-            floor = floor_of(r, by_name, table)
+        for table, suffix, _, waits in FLOORS:
+            floor = floor_of(r, by_name, table, waits)
             if floor:
                 r["floor" + suffix] = floor
                 r["ratio_to_floor" + suffix] = round(r["p50"] / max(floor["p50"], 1), 2)
@@ -190,7 +204,8 @@ def table(doc):
                          f"{fmt(v['p99']):>10}")
         for key, v in r.get("rates", {}).items():
             lines.append(f"  {key.replace('_per_s', '/s'):32} {v:>19,.0f}")
-        for suffix, label in (("", "floor"), ("_every_ms", "floor every ms")):
+        for _, suffix, _, _ in FLOORS:
+            label = "floor" + suffix.replace("_", " ")
             if "floor" + suffix in r:
                 floor = r["floor" + suffix]
                 lines.append(f"  {label + ' (' + ' + '.join(floor['from']) + ')':60} "
@@ -260,7 +275,7 @@ def floors_md(rows):
     by_name = {r["name"]: r for r in rows}
     out = ["", "| row | p50 | its floor (same run: the sum of its hops' micro rows at p50) "
            "| ratio |", "| --- | ---: | --- | ---: |"]
-    for suffix, label in (("", ""), ("_every_ms", " against its hops once a millisecond")):
+    for _, suffix, label, _ in FLOORS:
         for r in rows:
             if "floor" + suffix in r:
                 floor = r["floor" + suffix]
@@ -355,9 +370,10 @@ def main():
            "date": datetime.datetime.now(datetime.timezone.utc).strftime(
                "%Y-%m-%dT%H:%M:%SZ"),
            "results": [{**{k: r[k] for k in ROW_KEYS},
-                        **{k: r[k] for k in ("wait", "hops", "floor", "ratio_to_floor",
-                                             "floor_every_ms", "ratio_to_floor_every_ms",
-                                             "rates") if k in r}}
+                        **{k: r[k] for k in ("wait", "hops", "rates",
+                                             *(p + suffix for _, suffix, _, _ in FLOORS
+                                               for p in ("floor", "ratio_to_floor")))
+                           if k in r}}
                        for r in rows],
            "throughput": e2e["throughput"],
            "throughput_runs": e2e.get("throughput_runs", [])}

@@ -21,6 +21,8 @@ ROWS += [f"tick_to_trade_{layout}_shm_{wait}" for layout in ("all_in_one", "clus
 EVERY_MS = ["actor_local_one_way_spinning_every_ms", "shm_cross_process_every_ms",
             "actor_local_handoff_spinning_every_ms"]
 ROWS += EVERY_MS
+# The remote hop to an actor on its node's I/O thread (caf.io_thread_roles).
+ROWS += ["actor_remote_one_way_io_thread"]
 KEYS = ["name", "unit", "count", "p50", "p90", "p99", "p999", "max", "payload_bytes",
         "profile", "method"]
 HOPS = ["feed_to_book", "book_to_strategy", "strategy_to_oms", "strategy_pass", "order_to_oms"]
@@ -80,6 +82,20 @@ def main():
           "ratio_to_floor_every_ms is not p50 / floor_every_ms")
     check("floor_every_ms" not in rows["tick_to_trade_all_in_one_shm_futex"],
           "the futex row got a floor every ms (there is no futex row every ms)")
+    # Every cluster row against its hops on the I/O thread too, and no other row.
+    io_hop = "actor_remote_one_way_io_thread"
+    for name in ROWS:
+        floor = rows[name].get("floor_io_thread")
+        if name.startswith("tick_to_trade_cluster"):
+            check(floor and floor["from"][0] == io_hop and floor["from"][2] == io_hop,
+                  f"{name}: no floor on the I/O thread: {floor}")
+            check(abs(rows[name]["ratio_to_floor_io_thread"] - rows[name]["p50"]
+                      / floor["p50"]) < 0.01,
+                  f"{name}: ratio_to_floor_io_thread is not p50 / floor_io_thread")
+        else:
+            check(floor is None, f"{name}: a floor on the I/O thread outside the cluster")
+    check("against its hops on the I/O thread" in open(os.path.join(out, "results.md")).read(),
+          "results.md does not read the cluster against its hops on the I/O thread")
     # The cluster's sleeping waits run with their own placement, which each row names.
     for name in ("tick_to_trade_cluster_shm_poll", "tick_to_trade_cluster_shm_futex",
                  "tick_to_trade_cluster_actor"):
