@@ -132,13 +132,18 @@ def cluster(book_source, duration, workdir, extra=(), per_role=None):
               [*shared, *per_role.get(role, ()), f"node.port={ports[role]}"])
              for role in order]
     own = [f"{role}:{s}" for role in order for s in per_role.get(role, ())]
-    return run_nodes(specs, duration, workdir), [*shared, *own]
+    # Named in the profile, though the configs set it rather than --set.
+    io_thread = [f"{role}:caf.io_thread_roles={json.dumps(roles)}"
+                 for role, config, sets in specs
+                 if (roles := effective(config, sets, "caf.io_thread_roles"))]
+    return run_nodes(specs, duration, workdir), [*shared, *own, *io_thread]
 
 
 def profile_of(sets, layout):
     """What the benchmark profile was, as the configs and --set made it."""
     keep = ("book_source", "poll_us", "wait", "spin_us", "scheduler", "max_threads",
-            "cpu", "batch", "interval_us", "ticks_per_interval", "fsync", "workers")
+            "cpu", "batch", "interval_us", "ticks_per_interval", "fsync", "workers",
+            "io_thread_roles")
     shown = [s for s in sets if any(k in s.split("=")[0] for k in keep)]
     return f"{layout} (configs/bench), " + ", ".join(shown)
 

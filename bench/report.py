@@ -45,10 +45,13 @@ CADENCE_FLOOR_HOPS = {"all_in_one_shm": ("actor_local_one_way_spinning_every_ms"
 # The cluster's floor with each remote hop to an actor on its node's middleman
 # thread (caf.io_thread_roles, as the benchmark profile runs feeds, book and
 # OMS). Not the goal's floor; it tells how much of a row's distance to its floor
-# that setting could take, and what is left.
+# that setting could take, and what is left. Book -> strategy as a message stays
+# the plain hop: the strategy receives on its own thread.
 IO_THREAD_FLOOR_HOPS = {"cluster_shm": ("actor_remote_one_way_io_thread", "shm",
                                         "actor_remote_one_way_io_thread"),
-                        "cluster_actor": ("actor_remote_one_way_io_thread",) * 3}
+                        "cluster_actor": ("actor_remote_one_way_io_thread",
+                                          "actor_remote_one_way",
+                                          "actor_remote_one_way_io_thread")}
 # Each kind of floor: (its hops, the suffix of its keys in a row, how the tables
 # name it, the waits it applies to; None: every row).
 FLOORS = ((FLOOR_HOPS, "", "", None),

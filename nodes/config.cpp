@@ -139,8 +139,9 @@ std::vector<schema::key> make_keys() {
                   ACCESS(caf.middleman_workers), between(0, 64)));
   s.push_back(key("caf.io_thread_roles", "",
                   "roles whose actor runs on the middleman's I/O thread: a message "
-                  "from or to another node skips a thread wake-up, but the actor's "
-                  "work (the OMS's journal sync too) holds up the node's networking",
+                  "from or to another node skips a thread wake-up (on receipt only "
+                  "with caf.middleman_workers 0), but the actor's work (the OMS's "
+                  "journal sync too) holds up the node's networking",
                   ACCESS(caf.io_thread_roles),
                   one_of({"price_feed", "news_feed", "book", "oms"})));
   s.push_back(key("caf.heartbeat_interval_ms", "ms",

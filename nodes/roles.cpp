@@ -141,7 +141,8 @@ const role_adapter oms_role{
      node_metrics& m) {
     if (cfg.oms.home == actor_home::io_thread && cfg.oms.fsync != "none")
       log_warn("oms", "caf.io_thread_roles has oms with oms.fsync=" + cfg.oms.fsync
-                        + ": every journal sync holds up this node's networking");
+                        + ": every journal sync holds up this node's networking (a "
+                          "stall past caf.connection_timeout_ms drops its peers)");
     return spawn_oms(sys, cfg.oms, res.oms_engine, m.oms);
   },
   [](figure_list& out, const node_metrics& m) {

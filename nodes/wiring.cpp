@@ -61,14 +61,9 @@ hosted_actors spawn_hosted(caf::actor_system& sys, const node_config& cfg,
                            node_resources& res, node_metrics& metrics) {
   hosted_actors a;
   a.by_role.resize(topology::roles.size());
-  for (std::size_t i = 0; i < topology::roles.size(); ++i) {
-    std::string role{topology::roles[i].name};
-    if (!cfg.hosts(role))
-      continue;
-    a.by_role[i] = adapter_of(i).spawn(sys, cfg, res, metrics);
-    if (cfg.on_io_thread(role))
-      log_info("node", role + " runs on the middleman's I/O thread (caf.io_thread_roles)");
-  }
+  for (std::size_t i = 0; i < topology::roles.size(); ++i)
+    if (cfg.hosts(topology::roles[i].name))
+      a.by_role[i] = adapter_of(i).spawn(sys, cfg, res, metrics);
   return a;
 }
 

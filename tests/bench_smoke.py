@@ -104,6 +104,10 @@ def main():
               f"{name}: its profile names no placement: {rows[name]['profile']}")
     check("node.cpus" not in rows["tick_to_trade_cluster_shm_spin"]["profile"],
           "the cluster's spinning row got the sleepers' placement")
+    for name in ROWS:
+        if name.startswith("tick_to_trade_cluster"):
+            check('book:caf.io_thread_roles=["book"]' in rows[name]["profile"],
+                  f"{name}: its profile does not name the roles on the I/O thread")
     for layout in ("all_in_one", "cluster"):
         chosen = rows[f"tick_to_trade_{layout}_shm"].get("wait")
         check(chosen in WAITS, f"tick_to_trade_{layout}_shm: no wait ({chosen})")
