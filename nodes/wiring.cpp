@@ -64,6 +64,11 @@ hosted_actors spawn_hosted(caf::actor_system& sys, const node_config& cfg,
   for (std::size_t i = 0; i < topology::roles.size(); ++i)
     if (cfg.hosts(topology::roles[i].name))
       a.by_role[i] = adapter_of(i).spawn(sys, cfg, res, metrics);
+  // Not an error (one list may serve several nodes' configs), but likely a slip.
+  for (auto& role : cfg.caf.io_thread_roles)
+    if (!cfg.hosts(role))
+      log_warn("node", "caf.io_thread_roles names " + role
+                         + ", which this node does not host: ignored");
   return a;
 }
 

@@ -43,6 +43,9 @@ class ClusterFlowTest(ClusterTest):
                             ("book", "book"), ("oms", "oms")):
             self.wait_output(role, f"{actor} runs on the middleman's I/O thread")
         self.wait_for_fills(3)
+        # The same list on every node: where a role is not hosted, it is named.
+        self.wait_output("strategy", "caf.io_thread_roles names book, which this "
+                                     "node does not host: ignored")
         self.stop_all()
         for role in ("feeds", "book", "oms"):
             self.assertNotIn("I/O thread but does not", self.cluster[role].output())
