@@ -21,6 +21,11 @@
 
 namespace trading {
 
+/// Whether the calling thread is `sys`'s middleman I/O thread.
+inline bool on_io_thread(caf::actor_system& sys) {
+  return std::this_thread::get_id() == sys.middleman().backend().thread_id();
+}
+
 /// An event-based actor that its node's middleman multiplexer runs, the way CAF 0.17
 /// runs a broker (abstract_broker): whoever sends to it, it is scheduled on the
 /// multiplexer, which runs it in its next loop iteration without sleeping when the
@@ -66,9 +71,8 @@ private:
   // Said by the actor from where it runs, so a test or a reader of the log sees
   // the placement itself rather than the config that asked for it.
   void log_placement() {
-    auto& backend = this->system().middleman().backend();
     std::string who = this->name();
-    if (std::this_thread::get_id() == backend.thread_id())
+    if (on_io_thread(this->system()))
       log_info(who.c_str(), who + " runs on the middleman's I/O thread");
     else
       log_error(who.c_str(), who + " should run on the middleman's I/O thread but does not");

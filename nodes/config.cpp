@@ -508,13 +508,20 @@ std::map<std::string, endpoint> default_peers() {
   return out;
 }
 
+namespace {
+
+bool names(const std::vector<std::string>& roles, std::string_view role) {
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+} // namespace
+
 bool node_config::hosts(std::string_view role) const {
-  return std::find(node.actors.begin(), node.actors.end(), role) != node.actors.end();
+  return names(node.actors, role);
 }
 
 bool node_config::on_io_thread(std::string_view role) const {
-  auto& roles = caf.io_thread_roles;
-  return std::find(roles.begin(), roles.end(), role) != roles.end();
+  return names(caf.io_thread_roles, role);
 }
 
 const endpoint& node_config::peer(std::string_view role) const {

@@ -9,7 +9,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <thread>
 
 namespace trading {
 namespace {
@@ -30,10 +29,6 @@ struct probe_state {
   static inline const char* name = "io_thread_probe";
   caf::typed_response_promise<bool> pending;
 };
-
-bool on_io_thread(caf::actor_system& sys) {
-  return std::this_thread::get_id() == sys.middleman().backend().thread_id();
-}
 
 probe_actor::behavior_type probe(probe_actor::stateful_pointer<probe_state> self) {
   return {
