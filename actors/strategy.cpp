@@ -26,6 +26,7 @@
 #include "actors/actor_guard.hpp"
 #include "actors/diagnostics.hpp"
 #include "actors/execution_engine.hpp"
+#include "actors/io_loop.hpp"
 #include "actors/market_models.hpp"
 #include "actors/recent_ids.hpp"
 #include "actors/signals.hpp"
@@ -129,9 +130,10 @@ struct price_event {
 class strategy_actor : public caf::blocking_actor {
 public:
   strategy_actor(caf::actor_config& cfg, strategy_settings settings,
-                 append_log* orders_log, strategy_metrics* metrics)
+                 append_log* orders_log, strategy_metrics* metrics, io_loop* io)
     : caf::blocking_actor(cfg),
       cfg_(std::move(settings)),
+      io_(io),
       orders_log_(*orders_log),
       metrics_(*metrics),
       guard_(who, metrics->guard),
@@ -174,10 +176,16 @@ public:
     if (futex_mode_) // without a segment (yet), it waits on its mailbox this long
       wait = std::chrono::microseconds(futex_wait_bound_ns / 1000);
     recover_pending_orders();
+    // caf.io_thread_roles = strategy: from here until it returns (or throws),
+    // this thread serves its node's connections, between its looks at the book.
+    io_loop_lease io{io_};
+    if (io_)
+      log_info(who, "strategy runs on the middleman's I/O thread (its own: it runs the loop)");
     while (!done_) {
       if (shm_mode)
         poll_book();
       send_outbox();
+      io.run_ready(); // an order just sent goes out; what peers sent comes in
       log_sent_orders();
       if (futex_mode_ && reader_ && !stale_)
         sleep_on_segment();
@@ -824,6 +832,7 @@ private:
   }
 
   strategy_settings cfg_;
+  io_loop* io_; // its node's I/O loop, which it runs (else null)
   append_log& orders_log_;
   strategy_metrics& metrics_;
   actor_guard guard_;
@@ -878,8 +887,9 @@ warm_use warm_use_for(const strategy_settings& cfg, bool oms_in_process) {
 }
 
 caf::actor spawn_strategy(caf::actor_system& sys, const strategy_settings& cfg,
-                          append_log& orders_log, strategy_metrics& metrics) {
-  return sys.spawn<strategy_actor>(cfg, &orders_log, &metrics);
+                          append_log& orders_log, strategy_metrics& metrics,
+                          io_loop* io) {
+  return sys.spawn<strategy_actor>(cfg, &orders_log, &metrics, io);
 }
 
 } // namespace trading

@@ -34,6 +34,7 @@
 
 #include "caf/fwd.hpp"
 
+#include "actors/actor_home.hpp"
 #include "actors/counter.hpp"
 #include "actors/latency_histogram.hpp"
 #include "messages/types.hpp"
@@ -42,6 +43,7 @@
 namespace trading {
 
 class append_log;
+class io_loop;
 
 struct strategy_settings {
   std::string book_source = "shm"; // shm | actor
@@ -54,6 +56,9 @@ struct strategy_settings {
   /// loop pass; 0: never), so that the next order finds the path in cache.
   /// Only to an OMS in this process, and never in a backtest.
   std::int64_t warm_us = 0;
+  /// io_thread (caf.io_thread_roles = strategy, a spinning strategy only): it
+  /// takes its node's I/O loop over and runs it on each pass of its own loop.
+  actor_home home = actor_home::scheduler;
   std::int64_t short_window = 5;
   std::int64_t long_window = 20;
   std::int64_t quantity = 10;
@@ -142,7 +147,9 @@ struct strategy_metrics {
 enum class warm_use { off, on, refused_remote, refused_backtest };
 warm_use warm_use_for(const strategy_settings& cfg, bool oms_in_process);
 
+/// `io` is the node's I/O loop for a strategy at actor_home::io_thread (else null).
 caf::actor spawn_strategy(caf::actor_system& sys, const strategy_settings& cfg,
-                          append_log& orders_log, strategy_metrics& metrics);
+                          append_log& orders_log, strategy_metrics& metrics,
+                          io_loop* io = nullptr);
 
 } // namespace trading

@@ -141,9 +141,11 @@ std::vector<schema::key> make_keys() {
                   "roles whose actor runs on the middleman's I/O thread: a message "
                   "from or to another node skips a thread wake-up (on receipt only "
                   "with caf.middleman_workers 0), but the actor's work (the OMS's "
-                  "journal sync too) holds up the node's networking",
+                  "journal sync too) holds up the node's networking. A spinning "
+                  "strategy instead runs the I/O loop itself, between its looks "
+                  "at the book",
                   ACCESS(caf.io_thread_roles),
-                  one_of({"price_feed", "news_feed", "book", "oms"})));
+                  one_of({"price_feed", "news_feed", "book", "oms", "strategy"})));
   s.push_back(key("caf.heartbeat_interval_ms", "ms",
                   "middleman heartbeat to peers (0 = off)",
                   ACCESS(caf.heartbeat_interval_ms), between(0, max_ms)));
@@ -399,6 +401,10 @@ bool is_loopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
+bool spins(const strategy_settings& s) {
+  return s.book_source == "shm" && s.wait == "poll" && s.poll_us == 0;
+}
+
 // Rules that span keys, checked on the effective config.
 void validate(const node_config& cfg, const std::string& where) {
   if (cfg.node.actors.empty())
@@ -418,6 +424,12 @@ void validate(const node_config& cfg, const std::string& where) {
     fail(where, "strategy.orders_log", "must name a file");
   if (cfg.oms.trades_log.empty())
     fail(where, "oms.trades_log", "must name a file");
+  // The node's connections are served only while its strategy loops: one that
+  // waits would hold them up for as long.
+  if (cfg.on_io_thread("strategy") && cfg.hosts("strategy") && !spins(cfg.strategy))
+    fail(where, "caf.io_thread_roles",
+         "the strategy runs the I/O loop only while it spins: it needs "
+         "strategy.book_source=shm, strategy.wait=poll and strategy.poll_us=0");
   auto& tls = cfg.node.tls;
   auto tls_keys = !tls.certificate.empty() + !tls.key.empty() + !tls.ca_file.empty();
   if (tls_keys != 0 && tls_keys != 3)
@@ -497,6 +509,7 @@ void fill_derived(node_config& cfg) {
   cfg.news_feed.home = home("news_feed");
   cfg.book.home = home("book");
   cfg.oms.home = home("oms");
+  cfg.strategy.home = home("strategy");
 }
 
 } // namespace

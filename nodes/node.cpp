@@ -15,6 +15,7 @@
 #include "actors/append_log.hpp"
 #include "actors/backtest_clock.hpp"
 #include "actors/diagnostics.hpp"
+#include "actors/io_loop.hpp"
 #include "messages/type_ids.hpp"
 #include "nodes/counters_publisher.hpp"
 #include "nodes/dashboard.hpp"
@@ -34,8 +35,13 @@ constexpr const char* who = "node";
 
 // -- setup ----------------------------------------------------------------------
 
-void apply_caf_settings(const caf_settings& c, caf::actor_system_config& sys_cfg) {
+bool strategy_runs_io_loop(const node_config& cfg) {
+  return cfg.hosts("strategy") && cfg.strategy.home == actor_home::io_thread;
+}
+
+void apply_caf_settings(const node_config& cfg, caf::actor_system_config& sys_cfg) {
   using std::chrono::milliseconds;
+  auto& c = cfg.caf;
   sys_cfg.set("scheduler.policy", caf::atom_from_string(c.scheduler_policy));
   sys_cfg.set("scheduler.max-threads", static_cast<std::int64_t>(c.max_threads));
   sys_cfg.set("middleman.workers", static_cast<std::int64_t>(c.middleman_workers));
@@ -43,6 +49,9 @@ void apply_caf_settings(const caf_settings& c, caf::actor_system_config& sys_cfg
               caf::timespan{milliseconds(c.heartbeat_interval_ms)});
   sys_cfg.set("middleman.connection-timeout",
               caf::timespan{milliseconds(c.connection_timeout_ms)});
+  // The node runs the loop on a thread of its own, which hands it to the strategy.
+  if (strategy_runs_io_loop(cfg))
+    sys_cfg.set("middleman.manual-multiplexing", true);
   if (c.aggressive_polling) {
     // Workers spin instead of sleeping: lowest wake-up latency, a core each.
     sys_cfg.set("work-stealing.aggressive-poll-attempts",
@@ -206,7 +215,7 @@ int run_node(const node_config& cfg, double duration_s) {
   caf::actor_system_config sys_cfg;
   register_message_types(sys_cfg);
   sys_cfg.load<caf::io::middleman>();
-  apply_caf_settings(cfg.caf, sys_cfg);
+  apply_caf_settings(cfg, sys_cfg);
   if (cfg.node.tls.enabled()) {
     try {
       check_tls_files(cfg.node.tls);
@@ -221,6 +230,12 @@ int run_node(const node_config& cfg, double duration_s) {
   std::vector<position> positions;
   {
     caf::actor_system sys{sys_cfg};
+    // Declared after the system, so it ends first: once every actor is done.
+    std::unique_ptr<io_loop> loop;
+    if (strategy_runs_io_loop(cfg)) {
+      loop = std::make_unique<io_loop>(sys);
+      res.io = loop.get();
+    }
     // Latency histograms skip the warm-up, like the rates in the results file.
     metrics.strategy.record_from_ns = metrics.oms.record_from_ns
       = mono_ns() + cfg.node.warmup_ms * 1'000'000;

@@ -98,7 +98,7 @@ const role_adapter book_role{
 const role_adapter strategy_role{
   [](caf::actor_system& sys, const node_config& cfg, node_resources& res,
      node_metrics& m) {
-    return spawn_strategy(sys, cfg.strategy, *res.orders_log, m.strategy);
+    return spawn_strategy(sys, cfg.strategy, *res.orders_log, m.strategy, res.io);
   },
   [](figure_list& out, const node_metrics& m) {
     auto& s = m.strategy;

@@ -18,6 +18,8 @@
 
 namespace trading {
 
+class io_loop;
+
 struct node_config;
 class append_log;
 class execution_engine;
@@ -34,6 +36,9 @@ struct node_resources {
   std::shared_ptr<execution_engine> oms_engine; // recovered from the trades log
   std::unique_ptr<append_log> orders_log;
   void (*on_segment_lost)(const std::string& why) = nullptr;
+  /// The node's I/O loop when its strategy runs it (caf.io_thread_roles =
+  /// strategy): set once the actor system runs, owned by the node.
+  io_loop* io = nullptr;
   /// The replays this node plays (price_feed.replay, news_feed.replay), opened and
   /// checked (a missing file or a wrong header is fatal here, before any actor).
   replay_plan<price_replay> prices;

@@ -257,8 +257,9 @@ TEST(config, scheduler_policy_outside_its_enum_is_an_error) {
                   {"fifo"});
 }
 
-// caf.io_thread_roles: each named role's settings carry its home; the strategy
-// (its own spinning thread) and the edge (a broker there already) cannot be named.
+// caf.io_thread_roles: each named role's settings carry its home; the edge (a
+// broker there already) cannot be named, nor a strategy that does not spin (it
+// runs the node's loop between its looks at the book, so it must keep looking).
 TEST(config, io_thread_roles_set_the_home_of_exactly_the_roles_named) {
   auto cfg = parse_config(
     R"({"node": {"actors": ["price_feed", "news_feed", "book", "strategy", "oms"]},
@@ -271,11 +272,24 @@ TEST(config, io_thread_roles_set_the_home_of_exactly_the_roles_named) {
             actor_home::scheduler);
 }
 
-TEST(config, io_thread_roles_refuse_the_strategy_and_the_edge) {
-  expect_rejected(R"("caf": {"io_thread_roles": ["strategy"]})", "caf.io_thread_roles",
-                  {"strategy", "price_feed | news_feed | book | oms"});
+TEST(config, io_thread_roles_take_a_spinning_strategy) {
+  auto cfg = parse_config(
+    doc_with(R"("strategy": {"poll_us": 0}, "caf": {"io_thread_roles": ["strategy"]})"),
+    "test");
+  EXPECT_EQ(cfg.strategy.home, actor_home::io_thread);
+  EXPECT_EQ(cfg.oms.home, actor_home::scheduler);
+  EXPECT_EQ(parse_config(doc_with(R"("strategy": {"poll_us": 0})"), "test").strategy.home,
+            actor_home::scheduler);
+}
+
+TEST(config, io_thread_roles_refuse_the_edge_and_a_strategy_that_waits) {
   expect_rejected(R"("caf": {"io_thread_roles": ["edge"]})", "caf.io_thread_roles",
-                  {"edge"});
+                  {"edge", "price_feed | news_feed | book | oms | strategy"});
+  for (auto waits : {R"("strategy": {"poll_us": 100})",
+                     R"("strategy": {"poll_us": 0, "wait": "futex"})",
+                     R"("strategy": {"poll_us": 0, "book_source": "actor"})"})
+    expect_rejected(std::string{waits} + R"(, "caf": {"io_thread_roles": ["strategy"]})",
+                    "caf.io_thread_roles", {"spins", "strategy.poll_us=0"});
 }
 
 // -- node.actors ----------------------------------------------------------------

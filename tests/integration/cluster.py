@@ -10,8 +10,10 @@ from trading_procs import CLUSTER_ROLES as ROLES, ROOT, cluster_sets, free_ports
 
 LAUNCHER = os.path.join(ROOT, "scripts", "cluster")
 
-# Every role that may run on its node's middleman thread (caf.io_thread_roles).
-IO_THREAD_ROLES = 'caf.io_thread_roles=["price_feed","news_feed","book","oms"]'
+# Every role that may run on its node's middleman thread (caf.io_thread_roles);
+# the strategy runs its node's loop itself, which it may only while it spins.
+IO_THREAD_ROLES = ['caf.io_thread_roles=["price_feed","news_feed","book","oms","strategy"]',
+                   "strategy.poll_us=0"]
 
 
 class ClusterTest(NodeTest):

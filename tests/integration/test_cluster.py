@@ -35,19 +35,20 @@ class ClusterFlowTest(ClusterTest):
 
     def test_roles_on_the_io_thread_trade_and_stop_cleanly(self):
         # caf.io_thread_roles: the feeds, the book and the OMS run on their
-        # nodes' middleman thread, as each says from there. Orders still fill
-        # (so prices reached the book and news the strategy), the logs agree
-        # and every node exits 0.
-        self.start_all(extra=[IO_THREAD_ROLES])
+        # nodes' middleman thread, as each says from there, and the spinning
+        # strategy runs its node's loop on its own thread. Orders still fill
+        # (so prices reached the book, news the strategy, its orders the OMS and
+        # the reports it), the logs agree and every node exits 0.
+        self.start_all(extra=IO_THREAD_ROLES)
         for role, actor in (("feeds", "price_feed"), ("feeds", "news_feed"),
-                            ("book", "book"), ("oms", "oms")):
+                            ("book", "book"), ("oms", "oms"), ("strategy", "strategy")):
             self.wait_output(role, f"{actor} runs on the middleman's I/O thread")
         self.wait_for_fills(3)
         # The same list on every node: where a role is not hosted, it is named.
         self.wait_output("strategy", "caf.io_thread_roles names book, which this "
                                      "node does not host: ignored")
         self.stop_all()
-        for role in ("feeds", "book", "oms"):
+        for role in ("feeds", "book", "oms", "strategy"):
             self.assertNotIn("I/O thread but does not", self.cluster[role].output())
 
     def test_stats_line_shows_peers_and_messages(self):

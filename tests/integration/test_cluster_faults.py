@@ -50,8 +50,9 @@ class ClusterFaultTest(ClusterTest):
 
     def test_killed_oms_node_on_the_io_thread_restarts_and_orders_flow_again(self):
         # The OMS on its middleman thread recovers its journal at restart and
-        # answers the strategy's resent and new orders like one on the scheduler.
-        self.kill_oms_and_see_orders_flow_again(extra=[IO_THREAD_ROLES])
+        # answers the strategy's resent and new orders like one on the scheduler;
+        # the strategy, which runs its own node's loop, reconnects through it.
+        self.kill_oms_and_see_orders_flow_again(extra=IO_THREAD_ROLES)
         # output() is the restarted node's own.
         self.wait_output("oms", "oms runs on the middleman's I/O thread")
 
