@@ -56,12 +56,18 @@ PROFILE_CONFIG = {"all_in_one": os.path.join(BENCH, "all_in_one.json"),
 # 97-99 us).
 SLEEPER_PLACEMENT = {"feeds": ["node.cpus=[0]"], "book": ["node.cpus=[0]"],
                      "strategy": ["node.cpus=[1]"], "oms": ["node.cpus=[1]"]}
+# The profile's strategy runs its node's I/O loop (caf.io_thread_roles), which
+# only a spinning strategy may: one that sleeps leaves it to the loop's thread.
+SLEEPER_ROLES = {"strategy": ["caf.io_thread_roles=[]"]}
 
 
 def placement(layout, wait):
     """Per-node --set values for `layout` when the strategy waits by `wait`
     (a key of WAITS, or "actor" for book_source actor)."""
-    return SLEEPER_PLACEMENT if layout == "cluster" and wait != "spin" else None
+    if layout != "cluster" or wait == "spin":
+        return None
+    return {role: [*sets, *SLEEPER_ROLES.get(role, ())]
+            for role, sets in SLEEPER_PLACEMENT.items()}
 
 
 def profile_wait(layout):

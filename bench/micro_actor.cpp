@@ -16,6 +16,9 @@
 //                         process, over the middleman on 127.0.0.1
 //   actor_remote_one_way_io_thread  the same, the receiver run by its node's
 //                         middleman thread (caf.io_thread_roles): one wake-up less
+//   actor_remote_one_way_io_loop  the same, and the driver's own spinning thread
+//                         runs its node's I/O loop (io_loop, as the strategy in
+//                         caf.io_thread_roles does): no wake-up on either side
 //   actor_remote_rtt      event-based request(...).then() -> echo actor in the
 //                         other process -> response, back to back
 //   actor_remote_rtt_blocking  scoped_actor request -> echo actor in the other
@@ -67,6 +70,7 @@
 #include "caf/all.hpp"
 #include "caf/io/all.hpp"
 
+#include "actors/io_loop.hpp"
 #include "actors/io_thread_actor.hpp"
 #include "actors/latency_histogram.hpp"
 #include "bench/bench_rows.hpp"
@@ -234,14 +238,21 @@ nanos_t elapsed_since(nanos_t t0) {
   return std::max<nanos_t>(1, mono_ns() - t0);
 }
 
-// Waits (yielding the CPU to the actor threads) until `counter` reaches `n`;
-// false only if it stops moving for wait_timeout. The bound is on a stall, not
-// on the whole run: 200 k remote round trips take longer than any fixed bound.
-bool await_count(const std::atomic<std::uint64_t>& counter, std::uint64_t n) {
+// Waits (yielding the CPU to the actor threads, or running `serve` on each look)
+// until `counter` reaches `n`; false only if it stops moving for wait_timeout.
+// The bound is on a stall, not on the whole run: 200 k remote round trips take
+// longer than any fixed bound.
+template <class Serve = void (*)()>
+bool await_count(const std::atomic<std::uint64_t>& counter, std::uint64_t n,
+                 Serve serve = [] {}, unsigned yield_every = 1) {
   auto seen = counter.load(std::memory_order_acquire);
   for (;;) {
-    if (spin_until([&] { return counter.load(std::memory_order_acquire) >= n; },
-                   wait_timeout, 1))
+    if (spin_until(
+          [&] {
+            serve();
+            return counter.load(std::memory_order_acquire) >= n;
+          },
+          wait_timeout, yield_every))
       return true;
     auto now = counter.load(std::memory_order_acquire);
     if (now == seen)
@@ -830,11 +841,18 @@ std::string remote_profile(caf::actor_system& sys, int my_cpu) {
          + host->profile();
 }
 
+/// How the driver's system runs its middleman loop: on CAF's thread, or on a
+/// thread of ours (io_loop) that the driver can take over.
+enum class client_loop { caf_thread, io_loop };
+
 /// The driver's side of a remote row: its own actor system (threads inherit the
 /// caller's pinning), connected to the host process's entry actor.
 class remote_client {
 public:
-  remote_client(std::uint16_t port, int my_cpu) : sys_(configured(cfg_)) {
+  remote_client(std::uint16_t port, int my_cpu, client_loop how = client_loop::caf_thread)
+    : sys_(configured(cfg_, how)) {
+    if (how == client_loop::io_loop)
+      loop_ = std::make_unique<io_loop>(sys_);
     watchdog dog{"remote_actor", seconds(30)}; // it may block on a mute peer
     auto x = connect(sys_, port);
     if (!x) {
@@ -846,6 +864,8 @@ public:
     payload_bytes = pay.bytes;
     symbol = pay.symbol;
     profile = remote_profile(sys_, my_cpu);
+    if (loop_)
+      profile += "; the sender's thread runs its middleman loop (io_loop)";
   }
 
   /// Empty when connected; else why not.
@@ -855,6 +875,11 @@ public:
 
   caf::actor_system& sys() {
     return sys_;
+  }
+
+  /// The loop the driver may take (client_loop::io_loop), else null.
+  io_loop* loop() {
+    return loop_.get();
   }
 
   /// Asks the host's entry for one of its actors (`Atom`: which); empty with
@@ -876,21 +901,36 @@ public:
   std::string profile;
 
 private:
-  static caf::actor_system_config& configured(caf::actor_system_config& cfg) {
+  static caf::actor_system_config& configured(caf::actor_system_config& cfg,
+                                              client_loop how) {
     configure(cfg, remote_threads, true);
+    if (how == client_loop::io_loop)
+      cfg.set("middleman.manual-multiplexing", true);
     return cfg;
   }
 
   caf::actor_system_config cfg_; // declared first: sys_ is built from it
   caf::actor_system sys_;
+  std::unique_ptr<io_loop> loop_; // ends before sys_
   std::string error_;
 };
 
 // -- actor_remote_one_way --------------------------------------------------------------
 
-// receiver_home: the receiving actor on the host's scheduler (actor_remote_one_way,
-// the floor's hop) or on its middleman's I/O thread (..._io_thread).
-void bm_actor_remote_one_way(benchmark::State& state, actor_home receiver_home) {
+// Who handles a remote one-way hop at either end.
+enum class remote_hop {
+  /// actor_remote_one_way, the floor's hop: the driver's send wakes its node's
+  /// middleman thread, the receiver runs on the host's scheduler.
+  to_worker,
+  /// ..._io_thread: the receiver runs on the host's middleman thread.
+  to_io_thread,
+  /// ..._io_loop: that, and the driver's thread runs its own node's loop (as a
+  /// spinning strategy in caf.io_thread_roles, or a feed on its I/O thread once
+  /// its timer has woken it).
+  io_loop_to_io_thread,
+};
+
+void bm_actor_remote_one_way(benchmark::State& state, remote_hop hop) {
   affinity_guard restore;
   const int my_cpu = cpu_pair().first;
   pin_current_thread(my_cpu); // before the system: its threads inherit it
@@ -904,7 +944,9 @@ void bm_actor_remote_one_way(benchmark::State& state, actor_home receiver_home) 
   std::string profile;
   std::size_t payload_bytes = 0;
   {
-    remote_client client{port, my_cpu};
+    remote_client client{port, my_cpu,
+                         hop == remote_hop::io_loop_to_io_thread ? client_loop::io_loop
+                                                                 : client_loop::caf_thread};
     if (!client.error().empty()) {
       state.SkipWithError(client.error().c_str());
       return;
@@ -912,7 +954,7 @@ void bm_actor_remote_one_way(benchmark::State& state, actor_home receiver_home) 
     payload_bytes = client.payload_bytes;
     profile = client.profile;
     auto receiver = client.entry;
-    if (receiver_home == actor_home::io_thread) {
+    if (hop != remote_hop::to_worker) {
       std::string why;
       receiver = client.lookup(io_entry_lookup_atom::value, why);
       if (!receiver) {
@@ -925,10 +967,14 @@ void bm_actor_remote_one_way(benchmark::State& state, actor_home receiver_home) 
     sh->hist.reset();
     auto t = make_tick(client.symbol);
     std::uint64_t seq = 0;
+    // Held until the row ends: from here the driver's thread serves the loop.
+    io_loop_lease lease{client.loop()};
     auto one = [&] {
       t.sequence = ++seq;
       t.created_ns = mono_ns();
       caf::anon_send(receiver, t);
+      if (client.loop()) // it spins on the loop, as the strategy does
+        return await_count(sh->received, seq, [&] { lease.run_ready(); }, 0);
       return await_count(sh->received, seq);
     };
     for (std::size_t i = 0; ok && i < warmup_samples; ++i)
@@ -943,14 +989,20 @@ void bm_actor_remote_one_way(benchmark::State& state, actor_home receiver_home) 
     return;
   }
   report_percentiles(state, sh->hist);
-  auto on_io = receiver_home == actor_home::io_thread;
-  rows.add(on_io ? "actor_remote_one_way_io_thread" : "actor_remote_one_way", sh->hist,
+  static constexpr const char* names[] = {"actor_remote_one_way",
+                                          "actor_remote_one_way_io_thread",
+                                          "actor_remote_one_way_io_loop"};
+  static constexpr const char* homes[]
+    = {")", "; the receiver runs on its middleman's I/O thread, caf.io_thread_roles)",
+       "; the receiver runs on its middleman's I/O thread, and the driver's spinning "
+       "thread runs its own node's middleman loop, as the strategy in "
+       "caf.io_thread_roles)"};
+  auto i = static_cast<std::size_t>(hop);
+  rows.add(names[i], sh->hist,
            std::string{"one operation (driver stamps tick.created_ns and sends; the "
                        "receiver actor in the other process records now - created_ns; "
                        "paced"}
-             + (on_io ? "; the receiver runs on its middleman's I/O thread, "
-                        "caf.io_thread_roles)"
-                      : ")"),
+             + homes[i],
            profile, payload_bytes);
 }
 
@@ -1063,12 +1115,17 @@ int main(int argc, char** argv) {
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
   benchmark::RegisterBenchmark("actor_remote_one_way", bm_actor_remote_one_way,
-                               actor_home::scheduler)
+                               remote_hop::to_worker)
     ->Iterations(n(200'000, 5'000))
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();
   benchmark::RegisterBenchmark("actor_remote_one_way_io_thread", bm_actor_remote_one_way,
-                               actor_home::io_thread)
+                               remote_hop::to_io_thread)
+    ->Iterations(n(200'000, 5'000))
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+  benchmark::RegisterBenchmark("actor_remote_one_way_io_loop", bm_actor_remote_one_way,
+                               remote_hop::io_loop_to_io_thread)
     ->Iterations(n(200'000, 5'000))
     ->Unit(benchmark::kMicrosecond)
     ->UseRealTime();

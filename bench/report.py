@@ -42,16 +42,20 @@ FLOOR_HOPS = {"all_in_one_shm": ("actor_local_one_way_spinning", "shm",
 CADENCE_FLOOR_HOPS = {"all_in_one_shm": ("actor_local_one_way_spinning_every_ms",
                                          "shm_cross_process_every_ms",
                                          "actor_local_handoff_spinning_every_ms")}
-# The cluster's floor with each remote hop to an actor on its node's middleman
-# thread (caf.io_thread_roles, as the benchmark profile runs feeds, book and
-# OMS). Not the goal's floor; it tells how much of a row's distance to its floor
-# that setting could take, and what is left. Book -> strategy as a message stays
-# the plain hop: the strategy receives on its own thread.
-IO_THREAD_FLOOR_HOPS = {"cluster_shm": ("actor_remote_one_way_io_thread", "shm",
-                                        "actor_remote_one_way_io_thread"),
-                        "cluster_actor": ("actor_remote_one_way_io_thread",
-                                          "actor_remote_one_way",
-                                          "actor_remote_one_way_io_thread")}
+# The cluster's floor with each remote hop as caf.io_thread_roles makes it in
+# the benchmark profile: feeds, book and OMS on their nodes' middleman threads,
+# and the spinning strategy running its own node's loop. The feed sends from its
+# I/O thread (the tick is stamped there, after the wake-up) and so does such a
+# strategy: their hops are actor_remote_one_way_io_loop. A strategy that sleeps
+# (futex, poll, book_source actor) sends from its own thread, which wakes its
+# node's loop: "strategy_send" is the _io_thread hop for those. Book -> strategy
+# as a message stays the plain hop: the strategy receives on its own thread.
+# Not the goal's floor; it tells how much of a row's distance to its floor that
+# setting could take, and what is left.
+IO_THREAD_FLOOR_HOPS = {"cluster_shm": ("actor_remote_one_way_io_loop", "shm",
+                                        "strategy_send"),
+                        "cluster_actor": ("actor_remote_one_way_io_loop",
+                                          "actor_remote_one_way", "strategy_send")}
 # Each kind of floor: (its hops, the suffix of its keys in a row, how the tables
 # name it, the waits it applies to; None: every row).
 FLOORS = ((FLOOR_HOPS, "", "", None),
@@ -79,9 +83,12 @@ def floor_of(row, by_name, table=FLOOR_HOPS, waits=None):
     hops = table.get(key)
     if hops is None or (waits is not None and row.get("wait") not in waits):
         return None
-    shm = ("shm_cross_process_futex" if row.get("wait") == "futex"
-           else "shm_cross_process")
-    parts = [shm if h == "shm" else h for h in hops]
+    wait = row.get("wait")
+    placeholders = {"shm": ("shm_cross_process_futex" if wait == "futex"
+                            else "shm_cross_process"),
+                    "strategy_send": ("actor_remote_one_way_io_loop" if wait == "spin"
+                                      else "actor_remote_one_way_io_thread")}
+    parts = [placeholders.get(h, h) for h in hops]
     if any(p not in by_name for p in parts):
         return None
     return {"p50": sum(by_name[p]["p50"] for p in parts), "from": parts}

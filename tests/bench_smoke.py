@@ -21,8 +21,9 @@ ROWS += [f"tick_to_trade_{layout}_shm_{wait}" for layout in ("all_in_one", "clus
 EVERY_MS = ["actor_local_one_way_spinning_every_ms", "shm_cross_process_every_ms",
             "actor_local_handoff_spinning_every_ms"]
 ROWS += EVERY_MS
-# The remote hop to an actor on its node's I/O thread (caf.io_thread_roles).
-ROWS += ["actor_remote_one_way_io_thread"]
+# The remote hop to an actor on its node's I/O thread (caf.io_thread_roles), and
+# that hop sent by a thread that runs its own node's loop (the strategy there).
+ROWS += ["actor_remote_one_way_io_thread", "actor_remote_one_way_io_loop"]
 KEYS = ["name", "unit", "count", "p50", "p90", "p99", "p999", "max", "payload_bytes",
         "profile", "method"]
 HOPS = ["feed_to_book", "book_to_strategy", "strategy_to_oms", "strategy_pass", "order_to_oms"]
@@ -83,14 +84,20 @@ def main():
     check("floor_every_ms" not in rows["tick_to_trade_all_in_one_shm_futex"],
           "the futex row got a floor every ms (there is no futex row every ms)")
     # Every cluster row names its roles on the I/O thread and reads against those
-    # hops too; no other row does.
-    io_hop = "actor_remote_one_way_io_thread"
+    # hops too; no other row does. The feed sends from its I/O thread; the
+    # strategy does only where it spins, and runs its node's loop there.
     for name in ROWS:
         floor = rows[name].get("floor_io_thread")
         if name.startswith("tick_to_trade_cluster"):
+            spins = rows[name].get("wait") == "spin"
             check('book:caf.io_thread_roles=["book"]' in rows[name]["profile"],
                   f"{name}: its profile does not name the roles on the I/O thread")
-            check(floor and floor["from"][0] == io_hop and floor["from"][2] == io_hop,
+            check(('strategy:caf.io_thread_roles=["strategy"]' in rows[name]["profile"])
+                  == spins, f"{name}: the strategy runs its loop only where it spins")
+            order_hop = ("actor_remote_one_way_io_loop" if spins
+                         else "actor_remote_one_way_io_thread")
+            check(floor and floor["from"][0] == "actor_remote_one_way_io_loop"
+                  and floor["from"][2] == order_hop,
                   f"{name}: no floor on the I/O thread: {floor}")
             check(abs(rows[name]["ratio_to_floor_io_thread"] - rows[name]["p50"]
                       / floor["p50"]) < 0.01,
