@@ -273,8 +273,9 @@ oms_actor::behavior_type oms(self_ptr self, const oms_settings& cfg,
       commit(self); // the answer includes every order before it
       return self->state.engine->positions_of(account);
     },
-    [](warm_atom) {
-      // Nothing: that the message came through is the point (strategy.warm_us).
+    [self](warm_atom) {
+      // Nothing else: that the message came through is the point (strategy.warm_us).
+      self->state.metrics->warm_messages.add();
     },
     [self](commit_atom) {
       if (!self->state.guard->self_ok(self, "commit"))

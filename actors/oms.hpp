@@ -79,6 +79,7 @@ struct oms_metrics {
   counter duplicates;
   counter log_failures;
   counter log_writes; // one per group commit
+  counter warm_messages; // strategy.warm_us's no-ops taken
   counter book_updates_in;
   guard_metrics guard;
 

@@ -54,7 +54,7 @@ struct strategy_settings {
   std::int64_t spin_us = 0;
   /// While it idles, a no-op message to its OMS at most this often (once per
   /// loop pass; 0: never), so that the next order finds the path in cache.
-  /// Only to an OMS in this process, and never in a backtest.
+  /// Never in a backtest.
   std::int64_t warm_us = 0;
   /// io_thread (caf.io_thread_roles = strategy, a spinning strategy only): it
   /// takes its node's I/O loop over and runs it on each pass of its own loop.
@@ -141,11 +141,11 @@ struct strategy_metrics {
   std::vector<std::pair<std::string, std::int64_t>> final_positions;
 };
 
-/// Whether strategy.warm_us applies to an OMS (in this process or not), and if
-/// not, why: it needs the OMS in the strategy's own process (over the network
-/// a message warms nothing and costs a hop) and no backtest (event time).
-enum class warm_use { off, on, refused_remote, refused_backtest };
-warm_use warm_use_for(const strategy_settings& cfg, bool oms_in_process);
+/// Whether strategy.warm_us applies, and if not, why: not in a backtest (event
+/// time). It applies to an OMS in this process or another: over the network the
+/// no-op keeps the OMS node's receiving path (its loop, BASP, the OMS) in cache.
+enum class warm_use { off, on, refused_backtest };
+warm_use warm_use_for(const strategy_settings& cfg);
 
 /// `io` is the node's I/O loop for a strategy at actor_home::io_thread (else null).
 caf::actor spawn_strategy(caf::actor_system& sys, const strategy_settings& cfg,

@@ -58,7 +58,9 @@ SLEEPER_PLACEMENT = {"feeds": ["node.cpus=[0]"], "book": ["node.cpus=[0]"],
                      "strategy": ["node.cpus=[1]"], "oms": ["node.cpus=[1]"]}
 # The profile's strategy runs its node's I/O loop (caf.io_thread_roles), which
 # only a spinning strategy may: one that sleeps leaves it to the loop's thread.
-SLEEPER_ROLES = {"strategy": ["caf.io_thread_roles=[]"]}
+# Nor does it keep its OMS warm (strategy.warm_us), so that these rows measure
+# the waits as they did before the profile's strategy took both on.
+SLEEPER_ROLES = {"strategy": ["caf.io_thread_roles=[]", "strategy.warm_us=0"]}
 
 
 def placement(layout, wait):
@@ -138,18 +140,20 @@ def cluster(book_source, duration, workdir, extra=(), per_role=None):
               [*shared, *per_role.get(role, ()), f"node.port={ports[role]}"])
              for role in order]
     own = [f"{role}:{s}" for role in order for s in per_role.get(role, ())]
-    # Named in the profile, though the configs set it rather than --set.
+    # Named in the profile, though the configs set them rather than --set.
     io_thread = [f"{role}:caf.io_thread_roles={json.dumps(roles)}"
                  for role, config, sets in specs
                  if (roles := effective(config, sets, "caf.io_thread_roles"))]
-    return run_nodes(specs, duration, workdir), [*shared, *own, *io_thread]
+    warm = [f"strategy:strategy.warm_us={us}" for role, config, sets in specs
+            if role == "strategy" and (us := effective(config, sets, "strategy.warm_us"))]
+    return run_nodes(specs, duration, workdir), [*shared, *own, *io_thread, *warm]
 
 
 def profile_of(sets, layout):
     """What the benchmark profile was, as the configs and --set made it."""
     keep = ("book_source", "poll_us", "wait", "spin_us", "scheduler", "max_threads",
             "cpu", "batch", "interval_us", "ticks_per_interval", "fsync", "workers",
-            "io_thread_roles")
+            "io_thread_roles", "warm_us")
     shown = [s for s in sets if any(k in s.split("=")[0] for k in keep)]
     return f"{layout} (configs/bench), " + ", ".join(shown)
 

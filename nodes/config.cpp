@@ -237,8 +237,8 @@ std::vector<schema::key> make_keys() {
                   ACCESS(strategy.spin_us), between(0, 1000)));
   s.push_back(key("strategy.warm_us", "us",
                   "0 = off; else a no-op message to the OMS at most this often (once per "
-                  "loop pass), so that an order finds its path in cache (an OMS in this "
-                  "process only; not in a backtest)",
+                  "loop pass), so that an order finds its path in cache (in this process "
+                  "or another; not in a backtest)",
                   ACCESS(strategy.warm_us), between(0, 1e6)));
   s.push_back(key("strategy.short_window", "prices", "short moving average",
                   ACCESS(strategy.short_window), between(1, 10000)));

@@ -163,7 +163,8 @@ const role_adapter oms_role{
                     {"rejects", m.oms.rejects.get()},
                     {"risk_rejects", m.oms.risk_rejects.get()},
                     {"repeats", m.oms.duplicates.get()},
-                    {"log_writes", m.oms.log_writes.get()}};
+                    {"log_writes", m.oms.log_writes.get()},
+                    {"warm_messages", m.oms.warm_messages.get()}};
   },
   [](const node_metrics&) { return counters{}; },
   [](const node_metrics& m) -> const guard_metrics& { return m.oms.guard; },

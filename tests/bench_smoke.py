@@ -5,6 +5,7 @@ throughput figures and the plot. It asserts no timing."""
 import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -94,6 +95,9 @@ def main():
                   f"{name}: its profile does not name the roles on the I/O thread")
             check(('strategy:caf.io_thread_roles=["strategy"]' in rows[name]["profile"])
                   == spins, f"{name}: the strategy runs its loop only where it spins")
+            check(bool(re.search(r"strategy:strategy\.warm_us=[1-9]", rows[name]["profile"]))
+                  == spins,
+                  f"{name}: the strategy keeps its OMS warm only where it spins")
             order_hop = ("actor_remote_one_way_io_loop" if spins
                          else "actor_remote_one_way_io_thread")
             check(floor and floor["from"][0] == "actor_remote_one_way_io_loop"

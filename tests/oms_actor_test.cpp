@@ -240,6 +240,7 @@ TEST_P(oms_actor_test, warm_messages_between_orders_change_no_answer_and_no_comm
   EXPECT_EQ(metrics.log_writes.get() - writes_before, 1u);
   EXPECT_EQ(journal().size(), 2u);
   EXPECT_EQ(metrics.orders_in.get(), 2u);
+  EXPECT_EQ(metrics.warm_messages.get(), 3u);
   EXPECT_EQ(metrics.guard.dropped.get(), 0u);
 }
 

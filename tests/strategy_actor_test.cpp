@@ -523,15 +523,13 @@ TEST_F(strategy_test, with_warm_us_it_keeps_sending_its_oms_a_no_op_while_idle) 
   EXPECT_FALSE(order_pending());
 }
 
-TEST(strategy_warm_use, only_an_oms_in_its_process_outside_a_backtest_is_kept_warm) {
+TEST(strategy_warm_use, its_oms_is_kept_warm_outside_a_backtest) {
   strategy_settings cfg;
-  EXPECT_EQ(warm_use_for(cfg, true), warm_use::off); // warm_us 0, the default
+  EXPECT_EQ(warm_use_for(cfg), warm_use::off); // warm_us 0, the default
   cfg.warm_us = 20;
-  EXPECT_EQ(warm_use_for(cfg, true), warm_use::on);
-  EXPECT_EQ(warm_use_for(cfg, false), warm_use::refused_remote);
+  EXPECT_EQ(warm_use_for(cfg), warm_use::on);
   cfg.backtest = true;
-  EXPECT_EQ(warm_use_for(cfg, true), warm_use::refused_backtest);
-  EXPECT_EQ(warm_use_for(cfg, false), warm_use::refused_backtest);
+  EXPECT_EQ(warm_use_for(cfg), warm_use::refused_backtest);
 }
 
 TEST_F(strategy_test, without_warm_us_it_sends_its_oms_no_warm_message) {

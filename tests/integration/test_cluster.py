@@ -1,10 +1,11 @@
 """The cluster's normal life: start in any order, trade, shut down cleanly."""
+import json
 import os
 import signal
 import subprocess
 import unittest
 
-from cluster import IO_THREAD_ROLES, ClusterTest
+from cluster import IO_THREAD_ROLES, ROLES, ClusterTest
 
 
 class ClusterFlowTest(ClusterTest):
@@ -50,6 +51,20 @@ class ClusterFlowTest(ClusterTest):
         self.stop_all()
         for role in ("feeds", "book", "oms", "strategy"):
             self.assertNotIn("I/O thread but does not", self.cluster[role].output())
+
+    def test_an_oms_in_another_process_is_kept_warm(self):
+        # strategy.warm_us over the network: the OMS node takes the no-ops (its
+        # results file counts them) and orders fill as without them.
+        results = os.path.join(self.dir, "oms_results.json")
+        for role in ROLES:
+            own = [f"node.results_file={results}"] if role == "oms" else []
+            self.make(role, ["strategy.warm_us=1000", *own]).start()
+        self.wait_for_fills(3)
+        self.stop_all()
+        with open(results) as f:
+            totals = json.load(f)["totals"]
+        self.assertGreater(totals["warm_messages"], 0)
+        self.assertNotIn("strategy.warm_us: not used", self.cluster["strategy"].output())
 
     def test_stats_line_shows_peers_and_messages(self):
         self.start_all()
