@@ -18,12 +18,14 @@ namespace trading {
 class io_loop {
 public:
   /// Starts the thread that runs the loop. `sys` must have been configured with
-  /// middleman.manual-multiplexing = true (else CAF runs the loop already:
-  /// std::logic_error).
+  /// middleman.manual-multiplexing = true (else CAF runs the loop already), and
+  /// this must run on the thread that built `sys`: std::logic_error otherwise.
   explicit io_loop(caf::actor_system& sys);
 
-  /// Awaits every actor of `sys` (they may need the loop to finish), then stops
-  /// and joins the loop's thread; the middleman's own stop drains what is left.
+  /// Awaits every actor of `sys` (they may need the loop to finish; a
+  /// scoped_actor counts too, so it must end first) and the loop's return by a
+  /// taker, then stops and joins the loop's thread; the middleman's own stop
+  /// drains what is left on the calling thread.
   ~io_loop();
 
   io_loop(const io_loop&) = delete;
@@ -31,8 +33,13 @@ public:
 
   /// The calling thread becomes the I/O thread: returns once the loop's own
   /// thread has finished its pass and parked. Until give_back(), the caller must
-  /// call run_ready() often (nothing else serves the node's connections).
+  /// call run_ready() often (nothing else serves the node's connections). One
+  /// taker at a time: a second take() throws std::logic_error.
   void take();
+
+  /// Whether the calling thread is the loop's holder (a taker between take()
+  /// and give_back(), said from where it runs).
+  bool held_here() const;
 
   /// One pass that does not sleep: what was posted to the loop, then whatever
   /// the sockets have. Only between take() and give_back().
@@ -63,6 +70,10 @@ public:
   void run_ready() {
     if (loop_)
       loop_->run_ready();
+  }
+
+  bool held_here() const {
+    return loop_ && loop_->held_here();
   }
 
 private:

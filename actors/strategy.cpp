@@ -179,8 +179,10 @@ public:
     // caf.io_thread_roles = strategy: from here until it returns (or throws),
     // this thread serves its node's connections, between its looks at the book.
     io_loop_lease io{io_};
-    if (io_)
+    if (io_ && io.held_here()) // said from where it runs, as io_thread_actor does
       log_info(who, "strategy runs on the middleman's I/O thread (its own: it runs the loop)");
+    else if (io_)
+      log_error(who, "strategy should run on the middleman's I/O thread but does not");
     while (!done_) {
       if (shm_mode)
         poll_book();

@@ -18,7 +18,8 @@
 //                         middleman thread (caf.io_thread_roles): one wake-up less
 //   actor_remote_one_way_io_loop  the same, and the driver's own spinning thread
 //                         runs its node's I/O loop (io_loop, as the strategy in
-//                         caf.io_thread_roles does): no wake-up on either side
+//                         caf.io_thread_roles does): no wake-up on the sending
+//                         side; the receiver's I/O thread still wakes on its socket
 //   actor_remote_rtt      event-based request(...).then() -> echo actor in the
 //                         other process -> response, back to back
 //   actor_remote_rtt_blocking  scoped_actor request -> echo actor in the other

@@ -426,10 +426,19 @@ void validate(const node_config& cfg, const std::string& where) {
     fail(where, "oms.trades_log", "must name a file");
   // The node's connections are served only while its strategy loops: one that
   // waits would hold them up for as long.
-  if (cfg.on_io_thread("strategy") && cfg.hosts("strategy") && !spins(cfg.strategy))
-    fail(where, "caf.io_thread_roles",
-         "the strategy runs the I/O loop only while it spins: it needs "
-         "strategy.book_source=shm, strategy.wait=poll and strategy.poll_us=0");
+  if (cfg.on_io_thread("strategy") && cfg.hosts("strategy")) {
+    if (!spins(cfg.strategy))
+      fail(where, "caf.io_thread_roles",
+           "the strategy runs the I/O loop only while it spins: it needs "
+           "strategy.book_source=shm, strategy.wait=poll and strategy.poll_us=0");
+    // Whatever else runs on the loop would run inside the strategy's passes.
+    for (std::string_view role : {"price_feed", "news_feed", "book", "oms", "edge"})
+      if (cfg.hosts(role) && (cfg.on_io_thread(role) || role == "edge")) // a broker
+        fail(where, "caf.io_thread_roles",
+             "the strategy runs this node's I/O loop, so " + std::string{role}
+               + " would run inside the strategy's passes: host it on another node "
+                 "or take it off the list");
+  }
   auto& tls = cfg.node.tls;
   auto tls_keys = !tls.certificate.empty() + !tls.key.empty() + !tls.ca_file.empty();
   if (tls_keys != 0 && tls_keys != 3)

@@ -300,6 +300,7 @@ int run_node(const node_config& cfg, double duration_s) {
     elapsed = static_cast<double>(mono_ns() - window.started_ns) / 1e9;
     sys.await_all_actors_done();
   }
+  res.io = nullptr; // ended with its system
   res.segment.reset(); // unlinks the segment now that no actor writes it
   board.reset();       // drops its clients
   counters.reset();    // marks the counters segment exited and removes it

@@ -282,6 +282,16 @@ TEST(config, io_thread_roles_take_a_spinning_strategy) {
             actor_home::scheduler);
 }
 
+// The strategy runs its node's loop: nothing else of the node may run on it.
+TEST(config, io_thread_roles_refuse_another_role_on_the_loop_the_strategy_runs) {
+  expect_rejected(R"("strategy": {"poll_us": 0}, "caf": {"io_thread_roles": ["strategy", "oms"]})",
+                  "caf.io_thread_roles", {"oms", "strategy's passes"});
+  expect_names(error_of(R"({"node": {"actors": ["strategy", "edge"]},
+                             "strategy": {"poll_us": 0},
+                             "caf": {"io_thread_roles": ["strategy"]}})"),
+               "bad.json", "caf.io_thread_roles", {"edge", "strategy's passes"});
+}
+
 TEST(config, io_thread_roles_refuse_the_edge_and_a_strategy_that_waits) {
   expect_rejected(R"("caf": {"io_thread_roles": ["edge"]})", "caf.io_thread_roles",
                   {"edge", "price_feed | news_feed | book | oms | strategy"});

@@ -111,6 +111,28 @@ TEST_F(io_loop_test, an_io_thread_actor_runs_on_the_taker_and_then_on_the_loop_a
   self->send_exit(on_io, caf::exit_reason::user_shutdown);
 }
 
+TEST_F(io_loop_test, a_holder_that_throws_gives_the_loop_back) {
+  auto on_io = spawn_at(sys, actor_home::io_thread, namer);
+  std::thread holder{[this] {
+    pthread_setname_np(pthread_self(), "taker");
+    try {
+      io_loop_lease lease{loop.get()};
+      EXPECT_TRUE(lease.held_here());
+      throw std::runtime_error{"the holder's loop failed"};
+    } catch (const std::runtime_error&) {
+    }
+    EXPECT_FALSE(loop->held_here());
+  }};
+  holder.join();
+  EXPECT_EQ(ask(on_io, 1), std::make_pair(2, std::string{"io_loop"}));
+  self->send_exit(on_io, caf::exit_reason::user_shutdown);
+}
+
+TEST_F(io_loop_test, one_taker_at_a_time) {
+  taker t{*loop};
+  EXPECT_THROW(loop->take(), std::logic_error);
+}
+
 TEST_F(io_loop_test, a_round_trip_to_another_node_completes_through_the_takers_passes) {
   caf::actor_system_config peer_cfg;
   peer_cfg.load<caf::io::middleman>();
@@ -135,6 +157,14 @@ TEST(io_loop, refuses_a_system_whose_middleman_runs_its_own_loop) {
   cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
   EXPECT_THROW(io_loop{sys}, std::logic_error);
+}
+
+TEST(io_loop, refuses_a_thread_other_than_its_systems_builder) {
+  manual_config cfg;
+  caf::actor_system sys{cfg};
+  std::thread other{[&sys] { EXPECT_THROW(io_loop{sys}, std::logic_error); }};
+  other.join();
+  io_loop loop{sys}; // on the builder's thread it starts
 }
 
 } // namespace

@@ -1,11 +1,14 @@
-// The strategy actor, mostly in book_source = "actor" mode (two tests read a real
-// shm segment with strategy.wait = futex), driven by a scoped_actor that
+// The strategy actor, mostly in book_source = "actor" mode (three tests read a real
+// shm segment: two with strategy.wait = futex, one spinning while it runs its
+// node's I/O loop), driven by a scoped_actor that
 // stands in for the OMS (and the book and news feed): which orders it sends
 // (a pass's orders as one order_batch),
 // that it holds back while one is outstanding, how fills and rejects move its
 // position, how it drains and stops, and how it treats messages it must not obey
 // (private ones from outside its node) or does not understand.
 #include "actors/append_log.hpp"
+#include "actors/io_loop.hpp"
+#include "actors/io_thread_actor.hpp"
 #include "actors/signals.hpp"
 #include "actors/strategy.hpp"
 #include "messages/atoms.hpp"
@@ -15,6 +18,7 @@
 #include "shm/book_segment.hpp"
 
 #include "caf/all.hpp"
+#include "caf/io/all.hpp"
 
 #include <gtest/gtest.h>
 
@@ -28,6 +32,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -44,8 +49,14 @@ using test_support::temp_dir;
 
 class test_config : public caf::actor_system_config {
 public:
-  test_config() {
+  /// `own_io_loop`: with the middleman, whose loop an io_loop runs (the node's
+  /// setup when caf.io_thread_roles names the strategy).
+  explicit test_config(bool own_io_loop = false) {
     register_message_types(*this);
+    if (own_io_loop) {
+      load<caf::io::middleman>();
+      set("middleman.manual-multiplexing", true);
+    }
   }
 };
 
@@ -113,7 +124,9 @@ execution_report outcome_of(const order& o, exec_status status,
 
 class strategy_test : public ::testing::Test {
 protected:
-  strategy_test() : orders_path(dir.file("orders.log")), orders_log(orders_path) {
+  explicit strategy_test(bool own_io_loop = false)
+    : orders_path(dir.file("orders.log")), orders_log(orders_path), cfg(own_io_loop),
+      loop(own_io_loop ? std::make_unique<io_loop>(sys) : nullptr) {
   }
 
   ~strategy_test() override {
@@ -179,20 +192,24 @@ protected:
     return std::nullopt;
   }
 
-  /// Spawns the strategy on the shm segment `shm_name` (strategy.wait futex,
-  /// AAPL and MSFT, windows 2/4), hands it `self` as its OMS and news feed and
-  /// sends positive news; true once it has attached.
-  bool start_on_segment(const std::string& shm_name) {
+  /// Spawns the strategy on the shm segment `shm_name` (strategy.wait futex, or
+  /// with `io` spinning while it runs that loop; AAPL and MSFT, windows 2/4),
+  /// hands it `self` as its OMS and news feed and sends positive news; true once
+  /// it has attached.
+  bool start_on_segment(const std::string& shm_name, io_loop* io = nullptr) {
     strategy_settings settings;
     settings.book_source = "shm";
-    settings.wait = "futex";
+    settings.wait = io ? "poll" : "futex";
+    if (io)
+      settings.poll_us = 0; // it spins
+    settings.home = io ? actor_home::io_thread : actor_home::scheduler;
     settings.short_window = 2;
     settings.long_window = 4;
     settings.quantity = 10;
     settings.order_timeout_ms = 600'000;
     settings.instruments = {"AAPL", "MSFT"};
     settings.book_shm_name = shm_name;
-    strategy = spawn_strategy(sys, settings, orders_log, metrics);
+    strategy = spawn_strategy(sys, settings, orders_log, metrics, io);
     self->send(strategy, peer_atom::value, caf::actor_cast<sentiment_stream_actor>(self));
     self->send(strategy, peer_atom::value, caf::actor_cast<order_entry_actor>(self));
     send(market_news(90));
@@ -270,6 +287,9 @@ protected:
   strategy_metrics metrics;
   test_config cfg;
   caf::actor_system sys{cfg};
+  // With `own_io_loop`, the loop on a thread of the test's (as its node's). It
+  // ends once every actor is done, so `self` goes first.
+  std::unique_ptr<io_loop> loop;
   caf::scoped_actor self{sys};
   caf::actor strategy;
 };
@@ -951,6 +971,67 @@ TEST_F(strategy_test, a_batch_published_on_the_segment_is_ordered_in_one_message
   EXPECT_TRUE(stop());
   EXPECT_TRUE(await_termination());
   EXPECT_EQ(metrics.fills.get(), 2u);
+}
+
+// Answers the name of the thread that runs it.
+caf::behavior thread_namer(caf::event_based_actor*) {
+  return {[](caf::get_atom) {
+    char name[16] = {};
+    pthread_getname_np(pthread_self(), name, sizeof(name));
+    return std::string{name};
+  }};
+}
+
+// caf.io_thread_roles = strategy: its node's loop runs on a thread of the node's
+// (io_loop) until the spinning strategy takes it over.
+class strategy_io_loop_test : public strategy_test {
+protected:
+  strategy_io_loop_test() : strategy_test(true) {
+  }
+
+  ~strategy_io_loop_test() override {
+    if (probe) // before the loop's end, which waits for every actor
+      self->send_exit(probe, caf::exit_reason::user_shutdown);
+  }
+
+  /// The thread that runs an actor on the I/O thread, asked from here.
+  std::string io_thread_name() {
+    std::string name = "(no answer)";
+    self->request(probe, patience, caf::get_atom::value)
+      .receive([&](std::string& x) { name = std::move(x); },
+               [&](caf::error& err) { ADD_FAILURE() << sys.render(err); });
+    return name;
+  }
+
+  caf::actor probe = spawn_at(sys, actor_home::io_thread, thread_namer);
+};
+
+// While it runs, the strategy's own thread is its node's I/O thread (an actor
+// there runs on it), and it trades on the segment; at its stop it gives the loop
+// back to the node's thread.
+TEST_F(strategy_io_loop_test, a_spinning_strategy_runs_its_nodes_loop_until_it_stops) {
+  EXPECT_EQ(io_thread_name(), "io_loop");
+  const std::string shm_name = "/strategy_test_io_" + std::to_string(::getpid());
+  shm::segment_writer writer{shm_name, {"AAPL", "MSFT"}};
+  ASSERT_TRUE(start_on_segment(shm_name, loop.get()));
+  EXPECT_TRUE(eventually([&] { return io_thread_name() == "strategy"; }));
+  std::optional<order> got;
+  std::uint64_t sequence = 0;
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  for (double price = 100; !got && std::chrono::steady_clock::now() < deadline;
+       price += 0.5) {
+    writer.heartbeat(mono_ns());
+    writer.write(0, slot_at(price, ++sequence));
+    self->receive([&](order& o) { got = std::move(o); },
+                  caf::after(std::chrono::milliseconds(5)) >> [] {});
+  }
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->symbol, "AAPL");
+  send(outcome_of(*got, exec_status::filled));
+  EXPECT_TRUE(stop());
+  EXPECT_TRUE(await_termination());
+  EXPECT_EQ(metrics.fills.get(), 1u);
+  EXPECT_EQ(io_thread_name(), "io_loop");
 }
 
 } // namespace
