@@ -23,7 +23,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                                 "scripts"))
 from trading_procs import (CLUSTER_ROLES, ROOT, cluster_sets,  # noqa: E402
-                           effective, free_ports, start_node)
+                           effective, effective_keys, free_ports, start_node)
 
 BENCH = os.path.join(ROOT, "configs", "bench")
 # strategy_to_oms is split in two: the strategy's pass (seen -> sent) and the order
@@ -57,7 +57,7 @@ PROFILE_CONFIG = {"all_in_one": os.path.join(BENCH, "all_in_one.json"),
 SLEEPER_PLACEMENT = {"feeds": ["node.cpus=[0]"], "book": ["node.cpus=[0]"],
                      "strategy": ["node.cpus=[1]"], "oms": ["node.cpus=[1]"]}
 # The profile's strategy runs its node's I/O loop (caf.io_thread_roles), which
-# only a spinning strategy may: one that sleeps leaves it to the loop's thread.
+# only a spinning strategy may: one that sleeps leaves it to CAF's own thread.
 # Nor does it keep its OMS warm (strategy.warm_us), so that these rows measure
 # the waits as they did before the profile's strategy took both on.
 SLEEPER_ROLES = {"strategy": ["caf.io_thread_roles=[]", "strategy.warm_us=0"]}
@@ -126,6 +126,11 @@ def all_in_one(book_source, duration, workdir, extra=(), per_role=None):
                      duration, workdir)["all_in_one"], sets
 
 
+# Each cluster node's settings that its profile names though configs/bench sets
+# them (strategy.* only for the strategy's node).
+CONFIG_PROFILE_KEYS = ("node.cpus", "caf.io_thread_roles", "strategy.warm_us")
+
+
 def cluster(book_source, duration, workdir, extra=(), per_role=None):
     """per_role: role -> --set values for that node alone (its placement); they
     are returned among the sets as `role:key=value`."""
@@ -140,13 +145,15 @@ def cluster(book_source, duration, workdir, extra=(), per_role=None):
               [*shared, *per_role.get(role, ()), f"node.port={ports[role]}"])
              for role in order]
     own = [f"{role}:{s}" for role in order for s in per_role.get(role, ())]
-    # Named in the profile, though the configs set them rather than --set.
-    io_thread = [f"{role}:caf.io_thread_roles={json.dumps(roles)}"
-                 for role, config, sets in specs
-                 if (roles := effective(config, sets, "caf.io_thread_roles"))]
-    warm = [f"strategy:strategy.warm_us={us}" for role, config, sets in specs
-            if role == "strategy" and (us := effective(config, sets, "strategy.warm_us"))]
-    return run_nodes(specs, duration, workdir), [*shared, *own, *io_thread, *warm]
+    # Named in the profile where set, though the configs set them rather than --set.
+    from_configs = []
+    for role, config, sets in specs:
+        keys = [k for k in CONFIG_PROFILE_KEYS
+                if not k.startswith("strategy.") or role == "strategy"]
+        for key, value in effective_keys(config, sets, keys).items():
+            if value and f"{role}:{key}={json.dumps(value)}" not in own:
+                from_configs.append(f"{role}:{key}={json.dumps(value)}")
+    return run_nodes(specs, duration, workdir), [*shared, *own, *from_configs]
 
 
 def profile_of(sets, layout):

@@ -91,17 +91,27 @@ def start_node(config, overrides=(), duration=None, out_path=None, err_path=None
                 f.close()
 
 
-def effective(config, overrides, key):
-    """One key of a node's effective config, as trading_node --print-config says
-    (raises CalledProcessError, its stderr naming the problem, on a bad config)."""
+def effective_keys(config, overrides, keys):
+    """{key: value} of a node's effective config, as trading_node --print-config
+    says (raises CalledProcessError, its stderr naming the problem, on a bad
+    config)."""
     args = [node_binary(), "--config", config, "--print-config"]
     for o in overrides:
         args += ["--set", o]
     doc = json.loads(subprocess.run(args, check=True, capture_output=True,
                                     text=True, timeout=30).stdout)
-    for part in key.split("."):
-        doc = doc[part]
-    return doc
+    values = {}
+    for key in keys:
+        value = doc
+        for part in key.split("."):
+            value = value[part]
+        values[key] = value
+    return values
+
+
+def effective(config, overrides, key):
+    """One key of a node's effective config (see effective_keys)."""
+    return effective_keys(config, overrides, (key,))[key]
 
 
 def started(path):
