@@ -116,8 +116,11 @@ def main():
         check("strategy:node.cpus=[1]" in rows[name]["profile"]
               and "feeds:node.cpus=[0]" in rows[name]["profile"],
               f"{name}: its profile names no placement: {rows[name]['profile']}")
-    check("node.cpus" not in rows["tick_to_trade_cluster_shm_spin"]["profile"],
-          "the cluster's spinning row got the sleepers' placement")
+    # The spinning row has the configs' own (feeds beside the spinner), named too.
+    spin_profile = rows["tick_to_trade_cluster_shm_spin"]["profile"]
+    check("feeds:node.cpus=[1]" in spin_profile and "oms:node.cpus=[0]" in spin_profile
+          and "feeds:node.cpus=[0]" not in spin_profile,
+          f"the cluster's spinning row got another placement: {spin_profile}")
     for layout in ("all_in_one", "cluster"):
         chosen = rows[f"tick_to_trade_{layout}_shm"].get("wait")
         check(chosen in WAITS, f"tick_to_trade_{layout}_shm: no wait ({chosen})")
